@@ -1,0 +1,156 @@
+"""The credit ledger: every change of a balance is one conditional UPDATE plus one ledger row."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from credits.models import CreditAccount, CreditTransaction
+
+
+class InsufficientCredits(ValidationError):
+    def __init__(self, *, needed: int, balance: int):
+        self.needed = needed
+        self.balance = balance
+        super().__init__(
+            f"This needs {needed} credits and you have {balance}. Buy more credits to continue.",
+            code="insufficient_credits",
+        )
+
+
+def get_account(*, user) -> CreditAccount:
+    account, _ = CreditAccount.objects.get_or_create(user=user)
+    return account
+
+
+def balance_of(*, user) -> int:
+    return CreditAccount.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+
+
+def _apply(*, account_id: int, amount: int, **row) -> CreditTransaction:
+    """Moves the balance and writes the ledger row in the caller's transaction.
+
+    The UPDATE both changes and reads the balance (RETURNING), so concurrent writers
+    serialise on the row and every ledger row records the balance its own change produced.
+    """
+    with transaction.atomic():
+        accounts = CreditAccount.objects.filter(pk=account_id)
+        if amount < 0:
+            accounts = accounts.filter(balance__gte=-amount)
+        if not accounts.update(balance=F("balance") + amount):
+            balance = CreditAccount.objects.get(pk=account_id).balance
+            raise InsufficientCredits(needed=-amount, balance=balance)
+        balance_after = CreditAccount.objects.values_list("balance", flat=True).get(pk=account_id)
+        return CreditTransaction.objects.create(
+            account_id=account_id, amount=amount, balance_after=balance_after, **row
+        )
+
+
+def spend_credits(*, user, job, amount: int) -> CreditTransaction | None:
+    """Charges a job before it runs. Call inside the job's creation transaction."""
+    if amount <= 0:
+        return None
+    account = get_account(user=user)
+    return _apply(
+        account_id=account.pk,
+        amount=-amount,
+        kind=CreditTransaction.Kind.CHARGE,
+        job=job,
+        memo=f"{job.model_key} × {job.count}",
+    )
+
+
+def refund_candidate(*, job, slot: int, amount: int, reason: str = "") -> bool:
+    """Returns one failed image's credits. Idempotent: a second call for the same slot
+    adds nothing (the ledger holds one refund per job and slot)."""
+    if amount <= 0:
+        return False
+    from keyframes.models import GenerationJob
+
+    account = get_account(user=job.user)
+    try:
+        with transaction.atomic():
+            _apply(
+                account_id=account.pk,
+                amount=amount,
+                kind=CreditTransaction.Kind.REFUND,
+                job=job,
+                candidate_slot=slot,
+                memo=(reason or "Image failed")[:300],
+            )
+            GenerationJob.objects.filter(pk=job.pk).update(
+                credits_refunded=F("credits_refunded") + amount
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def grant_credits(*, user, amount: int, memo: str, external_reference: str | None = None):
+    account = get_account(user=user)
+    return _apply(
+        account_id=account.pk,
+        amount=amount,
+        kind=CreditTransaction.Kind.GRANT,
+        memo=memo,
+        external_reference=external_reference,
+    )
+
+
+def grant_signup_credits(*, user) -> None:
+    if settings.SIGNUP_GRANT_CREDITS > 0:
+        grant_credits(
+            user=user,
+            amount=settings.SIGNUP_GRANT_CREDITS,
+            memo="Welcome credits",
+            external_reference=f"signup:{user.pk}",
+        )
+
+
+def adjust_credits(*, user, amount: int, memo: str, staff_user) -> CreditTransaction:
+    """A support adjustment: always a ledger row with a memo, never a direct balance edit."""
+    if not memo.strip():
+        raise ValidationError({"memo": "Say why the balance changes; the memo is required."})
+    if amount == 0:
+        raise ValidationError({"amount": "An adjustment of zero changes nothing."})
+    account = get_account(user=user)
+    with transaction.atomic():
+        return _apply(
+            account_id=account.pk,
+            amount=amount,
+            kind=CreditTransaction.Kind.ADJUSTMENT,
+            memo=memo.strip(),
+            created_by=staff_user,
+        )
+
+
+def credit_purchase(*, user, credits: int, external_reference: str, memo: str) -> bool:
+    """Adds purchased credits once per external reference (a Stripe Checkout session).
+    Returns False when that reference was already credited."""
+    account = get_account(user=user)
+    try:
+        with transaction.atomic():
+            _apply(
+                account_id=account.pk,
+                amount=credits,
+                kind=CreditTransaction.Kind.PURCHASE,
+                external_reference=external_reference,
+                memo=memo,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def ledger_mismatches() -> list[tuple[CreditAccount, int]]:
+    """Accounts whose balance differs from the sum of their ledger, with that sum."""
+    sums = dict(
+        CreditTransaction.objects.values("account")
+        .annotate(total=Sum("amount"))
+        .values_list("account", "total")
+    )
+    return [
+        (account, sums.get(account.pk, 0))
+        for account in CreditAccount.objects.select_related("user").order_by("pk")
+        if account.balance != sums.get(account.pk, 0)
+    ]

@@ -1,0 +1,55 @@
+"""Storage housekeeping shared by every app that keeps files."""
+
+import logging
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def delete_files_after_commit(names: Iterable[str]) -> None:
+    """Removes stored files once the surrounding transaction commits.
+
+    Never before: a rolled-back delete must leave both the rows and their files.
+    """
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: _delete_now(names))
+
+
+def _delete_now(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            # A file we cannot remove is only wasted space; the rows are already gone.
+            logger.warning("Could not delete stored file %s", name, exc_info=True)
+
+
+@contextmanager
+def stored_image(instance, ingested, *, image_field: str = "image", thumb_field: str = "thumbnail"):
+    """Writes an ingested image and its thumbnail to storage under unguessable names and
+    fills the instance's fields; if the block raises, both files are removed again, so a
+    failed upload leaves nothing behind."""
+    from keyframes.images import random_file_name
+
+    image = getattr(instance, image_field)
+    thumbnail = getattr(instance, thumb_field)
+    image.save(random_file_name(ingested.extension), ContentFile(ingested.content), save=False)
+    thumbnail.save(random_file_name("webp"), ContentFile(ingested.thumbnail), save=False)
+    for name, value in (
+        ("width", ingested.width),
+        ("height", ingested.height),
+        ("sha256", ingested.sha256),
+    ):
+        if hasattr(instance, name):
+            setattr(instance, name, value)
+    try:
+        yield instance
+    except BaseException:
+        _delete_now([image.name, thumbnail.name])
+        raise

@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings with a throwaway key and a fast hasher."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
+os.environ.setdefault(
+    "CUTFLOW_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
+)
+
+from cutflow.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from projects import views as project_views
+
+urlpatterns = [
+    path("", project_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("projects/", include("projects.urls")),
+    path("", include("characters.urls")),
+    path("", include("keyframes.urls")),
+    path("credits/", include("credits.urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    # Local file storage only; production serves media from S3 or the proxy.
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$",
+            login_not_required(serve),
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,0 +1,81 @@
+from django.contrib import admin
+
+from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
+
+
+class CandidateInline(admin.TabularInline):
+    model = Candidate
+    fields = [
+        "slot",
+        "status",
+        "seed",
+        "attempts",
+        "error_kind",
+        "error_message",
+        "error_detail",
+        "provider_request_id",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class JobKeyframeInline(admin.TabularInline):
+    model = Keyframe
+    fields = ["slot", "image", "width", "height", "seed", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "user",
+        "cut",
+        "model_key",
+        "count",
+        "status",
+        "credits_charged",
+        "credits_refunded",
+        "created_at",
+    ]
+    list_filter = ["status", "model_key"]
+    search_fields = ["user__email", "cut__project__title", "idempotency_key", "prompt"]
+    raw_id_fields = ["user", "cut", "flight"]
+    readonly_fields = [
+        "credits_charged",
+        "credits_refunded",
+        "references",
+        "dropped_references",
+        "sent_prompt",
+        "started_at",
+        "finished_at",
+        "created_at",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [CandidateInline, JobKeyframeInline]
+
+
+@admin.register(Keyframe)
+class KeyframeAdmin(admin.ModelAdmin):
+    list_display = ["pk", "cut", "source", "model_key", "slot", "width", "height", "created_at"]
+    list_filter = ["source", "model_key"]
+    search_fields = ["cut__project__title", "cut__project__owner__email", "sha256"]
+    raw_id_fields = ["cut", "job"]
+
+
+@admin.register(AdditionalReference)
+class AdditionalReferenceAdmin(admin.ModelAdmin):
+    list_display = ["pk", "cut", "position", "created_at"]
+    raw_id_fields = ["cut", "source_keyframe"]
+
+
+@admin.register(Flight)
+class FlightAdmin(admin.ModelAdmin):
+    list_display = ["pk", "project", "user", "status", "credits_planned", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["project", "user"]

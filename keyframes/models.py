@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AdditionalReference(models.Model):
+    """An extra reference image a creator attaches to one cut; sent after the asset images."""
+
+    MAX_PER_CUT = 5
+
+    cut = models.ForeignKey(
+        "projects.Cut", on_delete=models.CASCADE, related_name="additional_references"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    image = models.ImageField(upload_to="references/")
+    thumbnail = models.ImageField(upload_to="references/thumbs/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    source_keyframe = models.ForeignKey(
+        "Keyframe", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"Reference {self.position + 1} of cut {self.cut_id}"
+
+
+class Flight(models.Model):
+    """One Auto-Flight run over a storyboard: which jobs it started, for whom."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="flights"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    options = models.JSONField(default=dict, blank=True)
+    credits_planned = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Flight {self.pk} of {self.project}"
+
+
+class GenerationJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partly failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
+    )
+    cut = models.ForeignKey("projects.Cut", on_delete=models.CASCADE, related_name="jobs")
+    flight = models.ForeignKey(
+        Flight, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    model_key = models.CharField(max_length=40)
+    count = models.PositiveSmallIntegerField()
+    prompt = models.TextField()
+    negative_prompt = models.CharField(max_length=1000, blank=True)
+    sent_prompt = models.TextField(blank=True, help_text="The text actually sent to the model.")
+    aspect_ratio = models.CharField(max_length=5)
+    references = models.JSONField(
+        default=list, blank=True, help_text="The ordered reference list as sent."
+    )
+    dropped_references = models.JSONField(default=list, blank=True)
+    credits_per_image = models.PositiveIntegerField()
+    credits_charged = models.PositiveIntegerField(default=0)
+    credits_refunded = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error_message = models.CharField(max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=64)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="one_job_per_idempotency_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=1) & Q(count__lte=4), name="job_count_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(credits_refunded__lte=models.F("credits_charged")),
+                name="job_refund_not_above_charge",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"Job {self.pk} · {self.model_key} × {self.count}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+
+class Candidate(models.Model):
+    """One requested image of a job: it succeeds or fails on its own."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Generating"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="candidates")
+    slot = models.PositiveSmallIntegerField()
+    seed = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error_kind = models.CharField(max_length=20, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    error_detail = models.TextField(blank=True, help_text="Raw provider detail for support.")
+    provider_request_id = models.CharField(max_length=120, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="one_candidate_per_slot"),
+        ]
+
+    def __str__(self):
+        return f"Candidate {self.slot + 1} of job {self.job_id}"
+
+
+class Keyframe(models.Model):
+    class Source(models.TextChoices):
+        GENERATED = "generated", "Generated"
+        UPLOADED = "uploaded", "Uploaded"
+
+    cut = models.ForeignKey("projects.Cut", on_delete=models.CASCADE, related_name="keyframes")
+    job = models.ForeignKey(
+        GenerationJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="keyframes"
+    )
+    slot = models.PositiveSmallIntegerField(null=True, blank=True)
+    image = models.ImageField(upload_to="keyframes/")
+    thumbnail = models.ImageField(upload_to="keyframes/thumbs/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    model_key = models.CharField(max_length=40, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "slot", "id"]
+        indexes = [models.Index(fields=["cut", "-created_at"])]
+
+    def __str__(self):
+        return f"Keyframe {self.pk} of cut {self.cut_id}"

@@ -1,0 +1,185 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Project(models.Model):
+    class AspectRatio(models.TextChoices):
+        PORTRAIT = "9:16", "9:16 vertical"
+        LANDSCAPE = "16:9", "16:9 widescreen"
+        SQUARE = "1:1", "1:1 square"
+        FOUR_FIVE = "4:5", "4:5 portrait"
+
+    class Quality(models.TextChoices):
+        FAST = "fast", "Fast"
+        STANDARD = "standard", "Standard"
+        PREMIUM = "premium", "Premium"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
+    )
+    title = models.CharField(max_length=120)
+    aspect_ratio = models.CharField(
+        max_length=5, choices=AspectRatio.choices, default=AspectRatio.PORTRAIT
+    )
+    quality_preset = models.CharField(
+        max_length=10, choices=Quality.choices, default=Quality.STANDARD
+    )
+    default_model = models.CharField(
+        max_length=40, blank=True, help_text="Empty means Cutflow picks a model per cut."
+    )
+    label_references = models.BooleanField(
+        default=True,
+        help_text="Tell the model which reference image shows whom.",
+    )
+    style_text = models.CharField(max_length=300, blank=True)
+    style_image = models.ImageField(upload_to="styles/", blank=True)
+    style_thumbnail = models.ImageField(upload_to="styles/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(aspect_ratio__in=["9:16", "16:9", "1:1", "4:5"]),
+                name="project_aspect_ratio_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(quality_preset__in=["fast", "standard", "premium"]),
+                name="project_quality_preset_known",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("projects:storyboard", args=[self.pk])
+
+    @property
+    def css_aspect_ratio(self) -> str:
+        return self.aspect_ratio.replace(":", " / ")
+
+
+class Cut(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PROMPT_READY = "prompt_ready", "Prompt ready"
+        GENERATING = "generating", "Generating"
+        KEYFRAME_GENERATED = "keyframe_generated", "Keyframe generated"
+
+    class PromptTask(models.TextChoices):
+        IDLE = "idle", "Idle"
+        WRITING = "writing", "Writing"
+        FAILED = "failed", "Failed"
+
+    class ShotSize(models.TextChoices):
+        EXTREME_WIDE = "extreme_wide", "Extreme wide"
+        WIDE = "wide", "Wide"
+        FULL = "full", "Full"
+        MEDIUM = "medium", "Medium"
+        MEDIUM_CLOSE_UP = "medium_close_up", "Medium close-up"
+        CLOSE_UP = "close_up", "Close-up"
+        EXTREME_CLOSE_UP = "extreme_close_up", "Extreme close-up"
+
+    class CameraAngle(models.TextChoices):
+        EYE_LEVEL = "eye_level", "Eye level"
+        HIGH = "high", "High angle"
+        LOW = "low", "Low angle"
+        OVERHEAD = "overhead", "Overhead"
+        DUTCH = "dutch", "Dutch angle"
+        OVER_THE_SHOULDER = "over_the_shoulder", "Over the shoulder"
+
+    class CameraMovement(models.TextChoices):
+        STATIC = "static", "Static"
+        PAN = "pan", "Pan"
+        TILT = "tilt", "Tilt"
+        DOLLY_IN = "dolly_in", "Dolly in"
+        DOLLY_OUT = "dolly_out", "Dolly out"
+        TRACKING = "tracking", "Tracking"
+        HANDHELD = "handheld", "Handheld"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cuts")
+    position = models.PositiveIntegerField(default=0)
+    script = models.TextField(blank=True)
+    prompt = models.TextField(blank=True)
+    negative_prompt = models.CharField(max_length=1000, blank=True)
+    model = models.CharField(
+        max_length=40, blank=True, help_text="Empty means the project's choice."
+    )
+    candidate_count = models.PositiveSmallIntegerField(default=4)
+    representative = models.ForeignKey(
+        "keyframes.Keyframe",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    shot_size = models.CharField(max_length=20, choices=ShotSize.choices, blank=True)
+    camera_angle = models.CharField(max_length=20, choices=CameraAngle.choices, blank=True)
+    camera_movement = models.CharField(max_length=20, choices=CameraMovement.choices, blank=True)
+    prompt_task = models.CharField(
+        max_length=10, choices=PromptTask.choices, default=PromptTask.IDLE
+    )
+    prompt_task_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(candidate_count__gte=1) & Q(candidate_count__lte=4),
+                name="cut_candidate_count_1_to_4",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "position"])]
+
+    def __str__(self):
+        return f"Cut {self.number} of {self.project}"
+
+    @property
+    def number(self) -> int:
+        """1-based position shown to creators; set by the storyboard query when listed."""
+        return getattr(self, "display_number", self.position + 1)
+
+    def get_absolute_url(self):
+        return reverse("projects:cut", args=[self.project_id, self.pk])
+
+    def set_representative(self, keyframe) -> None:
+        if keyframe.cut_id != self.pk:
+            raise ValueError("not this cut's keyframe")
+        self.representative = keyframe
+        self.status = Cut.Status.KEYFRAME_GENERATED
+
+    def unset_representative(self) -> None:
+        self.representative = None
+        self.status = self.resting_status()
+
+    def resting_status(self) -> str:
+        """The status a cut has when nothing is generating."""
+        if self.representative_id:
+            return Cut.Status.KEYFRAME_GENERATED
+        if self.prompt.strip():
+            return Cut.Status.PROMPT_READY
+        return Cut.Status.DRAFT
+
+
+class PromptRevision(models.Model):
+    """A short history of a cut's prompts, so a creator can restore an earlier one."""
+
+    class Source(models.TextChoices):
+        WRITER = "writer", "Prompt writer"
+        MANUAL = "manual", "Edited by hand"
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="prompt_revisions")
+    prompt = models.TextField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    writer = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,123 @@
+"""Projects and cuts: creating, ordering, editing and deleting them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from cutflow.files import delete_files_after_commit
+from projects.models import Cut, Project, PromptRevision
+
+PROMPT_HISTORY_LENGTH = 10
+
+
+def create_project(*, owner, title: str, aspect_ratio: str, quality_preset: str) -> Project:
+    with transaction.atomic():
+        project = Project.objects.create(
+            owner=owner, title=title, aspect_ratio=aspect_ratio, quality_preset=quality_preset
+        )
+        add_cut(project=project)
+    return project
+
+
+def add_cut(*, project: Project, script: str = "") -> Cut:
+    with transaction.atomic():
+        # Lock the project row so two concurrent adds never take the same position.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        last = project.cuts.aggregate(last=Max("position"))["last"]
+        return Cut.objects.create(
+            project=project, position=0 if last is None else last + 1, script=script
+        )
+
+
+def reorder_cuts(*, project: Project, ordered_ids: list[int]) -> None:
+    """Stores a new order; the ids must be exactly the project's cuts."""
+    current = set(project.cuts.values_list("pk", flat=True))
+    if len(ordered_ids) != len(set(ordered_ids)) or set(ordered_ids) != current:
+        raise ValidationError("The new order must list every cut of this storyboard once.")
+    with transaction.atomic():
+        cuts = {cut.pk: cut for cut in project.cuts.all()}
+        for position, cut_id in enumerate(ordered_ids):
+            cuts[cut_id].position = position
+        Cut.objects.bulk_update(cuts.values(), ["position"])
+
+
+def move_cut(*, cut: Cut, offset: int) -> None:
+    """Moves a cut up (offset -1) or down (+1) the storyboard."""
+    ids = list(cut.project.cuts.values_list("pk", flat=True))
+    index = ids.index(cut.pk)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    reorder_cuts(project=cut.project, ordered_ids=ids)
+
+
+def update_cut_text(*, cut: Cut, script: str, prompt: str, negative_prompt: str) -> Cut:
+    """Saves what the creator typed; a changed prompt is kept in the cut's prompt history."""
+    if len(script) > settings.SCRIPT_MAX_CHARS:
+        raise ValidationError(
+            {"script": f"Keep the script under {settings.SCRIPT_MAX_CHARS} characters."}
+        )
+    if len(prompt) > settings.PROMPT_MAX_CHARS:
+        raise ValidationError(
+            {"prompt": f"Keep the prompt under {settings.PROMPT_MAX_CHARS} characters."}
+        )
+    with transaction.atomic():
+        if prompt.strip() and prompt != cut.prompt:
+            record_prompt(cut=cut, prompt=prompt, source=PromptRevision.Source.MANUAL)
+        cut.script = script
+        cut.prompt = prompt
+        cut.negative_prompt = negative_prompt
+        if cut.status != Cut.Status.GENERATING:
+            cut.status = cut.resting_status()
+        cut.save(update_fields=["script", "prompt", "negative_prompt", "status", "updated_at"])
+    return cut
+
+
+def record_prompt(*, cut: Cut, prompt: str, source: str, writer: str = "") -> PromptRevision:
+    revision = PromptRevision.objects.create(cut=cut, prompt=prompt, source=source, writer=writer)
+    stale = cut.prompt_revisions.values_list("pk", flat=True)[PROMPT_HISTORY_LENGTH:]
+    PromptRevision.objects.filter(pk__in=list(stale)).delete()
+    return revision
+
+
+def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
+    revision = cut.prompt_revisions.filter(pk=revision_id).first()
+    if revision is None:
+        raise ValidationError({"prompt": "That earlier prompt is no longer in the history."})
+    cut.prompt = revision.prompt
+    if cut.status != Cut.Status.GENERATING:
+        cut.status = cut.resting_status()
+    cut.save(update_fields=["prompt", "status", "updated_at"])
+    return cut
+
+
+def delete_cut(*, cut: Cut) -> None:
+    with transaction.atomic():
+        delete_files_after_commit(stored_files_of_cuts(Cut.objects.filter(pk=cut.pk)))
+        project = cut.project
+        cut.delete()
+        remaining = list(project.cuts.values_list("pk", flat=True))
+        reorder_cuts(project=project, ordered_ids=remaining)
+
+
+def delete_project(*, project: Project) -> None:
+    from characters.services import stored_files_of_assets
+
+    with transaction.atomic():
+        names = stored_files_of_cuts(project.cuts.all())
+        names += stored_files_of_assets(project.assets.all())
+        names += [project.style_image.name, project.style_thumbnail.name]
+        delete_files_after_commit(names)
+        project.delete()
+
+
+def stored_files_of_cuts(cuts) -> list[str]:
+    from keyframes.models import AdditionalReference, Keyframe
+
+    names = []
+    for model in (Keyframe, AdditionalReference):
+        for image, thumbnail in model.objects.filter(cut__in=cuts).values_list(
+            "image", "thumbnail"
+        ):
+            names += [image, thumbnail]
+    return names

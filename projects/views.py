@@ -1,0 +1,164 @@
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from projects import services
+from projects.access import get_owned_cut, get_owned_project
+from projects.forms import CutTextForm, ProjectForm, ReorderForm
+from projects.models import Cut, Project
+
+
+@login_not_required
+@require_GET
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("projects:list")
+    return render(request, "projects/home.html")
+
+
+@require_GET
+def project_list(request):
+    projects = Project.objects.filter(owner=request.user).prefetch_related("cuts__representative")
+    return render(
+        request, "projects/project_list.html", {"projects": projects, "form": ProjectForm()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = services.create_project(owner=request.user, **form.cleaned_data)
+        return redirect(project)
+    return render(request, "projects/project_create.html", {"form": form})
+
+
+@require_POST
+def project_delete(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    services.delete_project(project=project)
+    return redirect("projects:list")
+
+
+@require_GET
+def storyboard(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    first = project.cuts.first()
+    if first is not None:
+        return redirect(first)
+    return render(request, "projects/storyboard.html", storyboard_context(project, None))
+
+
+@require_GET
+def cut_editor(request, project_id, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
+    return render(request, "projects/storyboard.html", storyboard_context(cut.project, cut))
+
+
+@require_POST
+def cut_add(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    cut = services.add_cut(project=project)
+    if request.htmx:
+        return HttpResponseClientRedirect(cut.get_absolute_url())
+    return redirect(cut)
+
+
+@require_POST
+def cut_reorder(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    form = ReorderForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.reorder_cuts(project=project, ordered_ids=form.cleaned_data["order"])
+        except ValidationError as exc:
+            error = exc.messages[0]
+    else:
+        error = form.errors["order"][0]
+    return render_cut_list(request, project, None, error=error)
+
+
+@require_POST
+def cut_move(request, project_id, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
+    services.move_cut(cut=cut, offset=-1 if request.POST.get("direction") == "up" else 1)
+    if not request.htmx:
+        return redirect(cut)
+    return render_cut_list(request, cut.project, cut)
+
+
+@require_POST
+def cut_delete(request, project_id, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
+    project = cut.project
+    services.delete_cut(cut=cut)
+    if request.htmx:
+        return HttpResponseClientRedirect(project.get_absolute_url())
+    return redirect(project)
+
+
+@require_POST
+def cut_text(request, project_id, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
+    form = CutTextForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            services.update_cut_text(cut=cut, **form.cleaned_data)
+            saved = True
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    context = storyboard_context(cut.project, cut) | {"text_form": form, "saved": saved}
+    if request.htmx:
+        return render(request, "projects/storyboard.html#cut-text", context)
+    return render(request, "projects/storyboard.html", context)
+
+
+@require_POST
+def prompt_restore(request, project_id, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
+    form = None
+    try:
+        services.restore_prompt(cut=cut, revision_id=int(request.POST.get("revision", 0)))
+    except (ValidationError, ValueError):
+        form = CutTextForm(initial=initial_text(cut))
+        form.add_error("prompt", "That earlier prompt is no longer in the history.")
+    context = storyboard_context(cut.project, cut)
+    if form is not None:
+        context["text_form"] = form
+    if request.htmx:
+        return render(request, "projects/storyboard.html#cut-text", context)
+    return redirect(cut)
+
+
+def render_cut_list(request, project: Project, selected: Cut | None, error: str = ""):
+    context = storyboard_context(project, selected) | {"cut_list_error": error}
+    return render(request, "projects/storyboard.html#cut-list", context)
+
+
+def initial_text(cut: Cut) -> dict:
+    return {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
+
+
+def storyboard_context(project: Project, cut: Cut | None) -> dict:
+    cuts = list(project.cuts.select_related("representative"))
+    for number, each in enumerate(cuts, start=1):
+        each.display_number = number
+        if cut is not None and each.pk == cut.pk:
+            cut.display_number = number
+    context = {"project": project, "cuts": cuts, "cut": cut}
+    if cut is not None:
+        context["text_form"] = CutTextForm(initial=initial_text(cut))
+        context["prompt_history"] = cut.prompt_revisions.all()[:5]
+        context.update(cut_editor_extras(cut))
+    return context
+
+
+def cut_editor_extras(cut: Cut) -> dict:
+    """What the other apps put into the cut editor (canvas, references, generation)."""
+    from keyframes.editor import cut_editor_context
+
+    return cut_editor_context(cut)

@@ -1,0 +1,30 @@
+// Small behaviours with no framework: confirmations and dialogs.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("htmx:confirm", function (event) {
+    const source = event.detail.elt.closest("[data-confirm]");
+    if (source && !window.confirm(source.dataset.confirm)) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    const opener = event.target.closest("[data-open-dialog]");
+    if (!opener) return;
+    const dialog = document.getElementById(opener.dataset.openDialog);
+    if (dialog && typeof dialog.showModal === "function") dialog.showModal();
+  });
+
+  // A server response can ask for the purchase dialog (not enough credits).
+  document.body.addEventListener("open-purchase-dialog", function () {
+    const dialog = document.getElementById("purchase-dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+  });
+})();
