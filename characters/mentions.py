@@ -1,0 +1,92 @@
+"""Find ``@handle`` mentions of characters and locations in a script or prompt.
+
+A handle is 1-32 letters, digits or underscores and starts with a letter; letters are Unicode
+letters, so ``서희`` is a handle. Matching against a project's handles ignores case and takes the
+longest known handle that starts the typed word, because Korean particles are written glued to
+the name (``@서희는`` is ``서희`` + ``는``) and English possessives often lose their apostrophe.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+MAX_HANDLE_LENGTH = 32
+
+# \A and \Z rather than ^ and $: in Python "$" also matches before a trailing newline.
+# PostgreSQL regular expressions read this pattern the same way, so a CHECK constraint can use it.
+HANDLE_PATTERN = rf"\A[^\W\d_]\w{{0,{MAX_HANDLE_LENGTH - 1}}}\Z"
+
+# "@" after a word character, ".", "-" or "+" belongs to an e-mail address, not a mention.
+_MENTION_RE = re.compile(r"(?<![\w.+\-])@([^\W\d_]\w*)")
+_PARTIAL_AT_CURSOR_RE = re.compile(
+    rf"(?<![\w.+\-])@((?:[^\W\d_]\w{{0,{MAX_HANDLE_LENGTH - 1}}})?)\Z"
+)
+_HANDLE_RE = re.compile(HANDLE_PATTERN)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mentioned handle; ``text[start:end]`` is the ``@`` plus the matched handle."""
+
+    handle: str
+    known: bool
+    start: int
+    end: int
+
+
+def is_valid_handle(value: str) -> bool:
+    return _HANDLE_RE.match(value) is not None
+
+
+def validate_handle(value: str) -> None:
+    if len(value) > MAX_HANDLE_LENGTH:
+        raise ValidationError(
+            f"A handle can be at most {MAX_HANDLE_LENGTH} characters long.",
+            code="handle_too_long",
+        )
+    if not is_valid_handle(value):
+        raise ValidationError(
+            "A handle starts with a letter and contains only letters, digits and underscores "
+            "(no spaces).",
+            code="invalid_handle",
+        )
+
+
+def find_mentions(text: str, handles: Iterable[str]) -> list[Mention]:
+    """Mentions in order of first appearance, each handle once whatever its case."""
+    known = {handle.casefold(): handle for handle in handles}
+    mentions: list[Mention] = []
+    seen: set[str] = set()
+    for match in _MENTION_RE.finditer(text):
+        mention = _resolve(match.group(1), at=match.start(), known=known)
+        key = mention.handle.casefold()
+        if key not in seen:
+            seen.add(key)
+            mentions.append(mention)
+    return mentions
+
+
+def unknown_mentions(mentions: Iterable[Mention]) -> list[str]:
+    return [mention.handle for mention in mentions if not mention.known]
+
+
+def handle_prefix_at_cursor(text: str, cursor: int) -> str | None:
+    """The partial handle typed between an ``@`` and the cursor, for autocomplete.
+
+    ``""`` right after a bare ``@``; ``None`` when the cursor is not inside a mention.
+    ``cursor`` counts Python characters (code points), not UTF-16 units as browsers do.
+    """
+    cursor = min(max(cursor, 0), len(text))
+    match = _PARTIAL_AT_CURSOR_RE.search(text, 0, cursor)
+    return match.group(1) if match else None
+
+
+def _resolve(word: str, *, at: int, known: dict[str, str]) -> Mention:
+    """The longest known handle that starts ``word``, else the whole word as unknown."""
+    for length in range(min(len(word), MAX_HANDLE_LENGTH), 0, -1):
+        handle = known.get(word[:length].casefold())
+        if handle is not None:
+            return Mention(handle=handle, known=True, start=at, end=at + 1 + length)
+    return Mention(handle=word, known=False, start=at, end=at + 1 + len(word))
