@@ -1,0 +1,61 @@
+import os
+
+import pytest
+
+from tests.factories import make_cut, make_project, make_user
+from tests.fakes.fixtures import fake_fal, fake_provider  # noqa: F401
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Every test stores files in its own folder, so a test can check what is on disk."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def user(db):
+    return make_user(email="owner@example.com")
+
+
+@pytest.fixture
+def stranger(db):
+    return make_user(email="stranger@example.com")
+
+
+@pytest.fixture
+def project(user):
+    return make_project(owner=user, title="Cafe story")
+
+
+@pytest.fixture
+def cut(project):
+    return make_cut(project=project, script="@Seohee sits by the window.")
+
+
+@pytest.fixture
+def owner_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def stranger_client(client, stranger):
+    client.force_login(stranger)
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip on SQLite with a printed reason; in CI they must run."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if IN_CI:
+        raise pytest.UsageError("CI must run the suite on PostgreSQL (set DATABASE_URL).")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL to run it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,129 @@
+import pytest
+from django.urls import reverse
+
+from projects.models import Cut, Project, PromptRevision
+from tests.factories import make_cut
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signing_up_lands_on_an_empty_project_list(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert b"No storyboards yet" in response.content
+
+
+def test_creating_a_project_opens_its_first_cut(owner_client, user):
+    response = owner_client.post(
+        reverse("projects:create"),
+        {"title": "Night shift", "aspect_ratio": "16:9", "quality_preset": "fast"},
+        follow=True,
+    )
+    project = Project.objects.get(owner=user, title="Night shift")
+    assert project.aspect_ratio == "16:9"
+    assert project.cuts.count() == 1
+    assert b"Cut 1" in response.content
+
+
+def test_project_form_refuses_an_unknown_ratio(owner_client, user):
+    response = owner_client.post(
+        reverse("projects:create"), {"title": "x", "aspect_ratio": "21:9", "quality_preset": "fast"}
+    )
+    assert response.status_code == 200
+    assert b"Select a valid choice" in response.content
+    assert not Project.objects.filter(owner=user).exists()
+
+
+def test_cut_list_shows_cuts_in_order_with_status(owner_client, project):
+    make_cut(project=project, script="First scene")
+    make_cut(project=project, script="Second scene", prompt="a prompt", status="prompt_ready")
+    response = owner_client.get(project.get_absolute_url(), follow=True)
+    html = response.content.decode()
+    assert html.index("First scene") < html.index("Second scene")
+    assert "Prompt ready" in html
+
+
+def test_reordering_cuts_is_persisted(owner_client, project):
+    first, second, third = (make_cut(project=project, script=s) for s in "abc")
+    response = owner_client.post(
+        reverse("projects:cut_reorder", args=[project.pk]),
+        {"order": f"{third.pk},{first.pk},{second.pk}"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert list(project.cuts.values_list("pk", flat=True)) == [third.pk, first.pk, second.pk]
+
+
+def test_reorder_must_name_every_cut_once(owner_client, project):
+    first, second = make_cut(project=project), make_cut(project=project)
+    response = owner_client.post(
+        reverse("projects:cut_reorder", args=[project.pk]), {"order": f"{first.pk},{first.pk}"}
+    )
+    assert b"every cut of this storyboard once" in response.content
+    assert list(project.cuts.values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
+def test_moving_a_cut_up(owner_client, project):
+    first, second = make_cut(project=project), make_cut(project=project)
+    owner_client.post(
+        reverse("projects:cut_move", args=[project.pk, second.pk]),
+        {"direction": "up"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert list(project.cuts.values_list("pk", flat=True)) == [second.pk, first.pk]
+
+
+def test_saving_script_and_prompt_without_reload(owner_client, project, cut):
+    response = owner_client.post(
+        reverse("projects:cut_text", args=[project.pk, cut.pk]),
+        {"script": "@Seohee waves.", "prompt": "A woman waves", "negative_prompt": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b"Saved" in response.content
+    cut.refresh_from_db()
+    assert (cut.script, cut.prompt, cut.status) == (
+        "@Seohee waves.",
+        "A woman waves",
+        "prompt_ready",
+    )
+    assert PromptRevision.objects.filter(cut=cut, source="manual").count() == 1
+
+
+def test_an_earlier_prompt_can_be_restored(owner_client, project, cut):
+    url = reverse("projects:cut_text", args=[project.pk, cut.pk])
+    owner_client.post(url, {"script": "", "prompt": "first", "negative_prompt": ""})
+    owner_client.post(url, {"script": "", "prompt": "second", "negative_prompt": ""})
+    first = cut.prompt_revisions.get(prompt="first")
+    owner_client.post(
+        reverse("projects:prompt_restore", args=[project.pk, cut.pk]), {"revision": first.pk}
+    )
+    cut.refresh_from_db()
+    assert cut.prompt == "first"
+
+
+def test_too_long_script_gets_a_clear_message(owner_client, project, cut, settings):
+    response = owner_client.post(
+        reverse("projects:cut_text", args=[project.pk, cut.pk]),
+        {"script": "x" * (settings.SCRIPT_MAX_CHARS + 1), "prompt": "", "negative_prompt": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert b"at most" in response.content
+    cut.refresh_from_db()
+    assert cut.script == "@Seohee sits by the window."
+
+
+def test_deleting_a_cut_renumbers_the_rest(owner_client, project):
+    first, second, third = (make_cut(project=project) for _ in range(3))
+    owner_client.post(reverse("projects:cut_delete", args=[project.pk, second.pk]))
+    assert not Cut.objects.filter(pk=second.pk).exists()
+    assert list(project.cuts.values_list("position", flat=True)) == [0, 1]
