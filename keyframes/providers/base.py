@@ -1,0 +1,215 @@
+"""What every image provider takes, returns and raises, and the retry policy around them.
+
+A provider turns one `CandidateRequest` into one `GeneratedImage` (one call per candidate) or
+raises a `ProviderError` whose kind is one of a small set the rest of the app understands.
+"""
+
+import dataclasses
+import io
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import httpx
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from keyframes.providers.registry import ModelSpec, provider_for
+
+MAX_RETRY_DELAY_SECONDS = 60.0
+MODERATION_WORDS = (
+    "nsfw",
+    "flagged",
+    "safety",
+    "moderation",
+    "sensitive",
+    "content policy",
+    "content_policy",
+    "prohibited",
+)
+# Retrying a failed call makes a second paid request, so a provider outage is retried once.
+PROVIDER_DOWN_RETRIES = 1
+
+
+@dataclass(frozen=True)
+class ReferenceImage:
+    label: str  # "@Jake's character sheet", "the location @Cafe", "additional reference 1"
+    data: bytes
+    mime_type: str
+    role: str = "additional"  # character / location / additional / style
+
+
+@dataclass(frozen=True)
+class CandidateRequest:
+    model_key: str
+    prompt: str
+    negative_prompt: str
+    aspect_ratio: str  # "9:16" | "16:9" | "1:1" | "4:5"
+    references: tuple[ReferenceImage, ...]
+    seed: int
+    label_references: bool = True
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    data: bytes
+    mime_type: str
+    seed: int | None
+    request_id: str
+    sent_prompt: str  # the exact text the provider received
+
+
+class ErrorKind(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    MODERATION = "moderation"
+    TIMEOUT = "timeout"
+    BAD_RESPONSE = "bad_response"
+    PROVIDER_DOWN = "provider_down"
+    NOT_CONFIGURED = "not_configured"
+
+
+USER_MESSAGES = {
+    ErrorKind.RATE_LIMITED: (
+        "The image provider is busy right now (rate limited). Try again in a minute."
+    ),
+    ErrorKind.MODERATION: (
+        "The image provider refused this request under its content rules. "
+        "Rephrase the prompt or change the reference images."
+    ),
+    ErrorKind.TIMEOUT: "The image provider took too long to answer. Try again.",
+    ErrorKind.BAD_RESPONSE: (
+        "The image provider did not return a usable image. Try again or pick another model."
+    ),
+    ErrorKind.PROVIDER_DOWN: "The image provider is unavailable at the moment. Try again later.",
+    ErrorKind.NOT_CONFIGURED: (
+        "This model is not set up on this server. Pick another model or ask support."
+    ),
+}
+
+
+class ProviderError(Exception):
+    """A failed provider call: `kind` for the app, `detail` (raw text) for support staff."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail: str,
+        *,
+        retry_after: float | None = None,
+        request_id: str = "",
+    ) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.retry_after = retry_after
+        self.request_id = request_id
+
+    @property
+    def user_message(self) -> str:
+        return USER_MESSAGES[self.kind]
+
+
+class Provider(Protocol):
+    name: str
+
+    def unavailable_reason(self) -> str:
+        """Empty when the provider can be called, else what an operator must do."""
+
+    def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage: ...
+
+
+def fit_to_model(spec: ModelSpec, request: CandidateRequest) -> CandidateRequest:
+    """Keep only the first references the model takes (the caller normally did already)."""
+    if len(request.references) <= spec.max_references:
+        return request
+    return dataclasses.replace(request, references=request.references[: spec.max_references])
+
+
+def needs_reference_labels(request: CandidateRequest) -> bool:
+    return request.label_references and len(request.references) > 1
+
+
+def reference_caption(references: tuple[ReferenceImage, ...]) -> str:
+    """'Image 1 is @Jake's character sheet, image 2 is the location @Cafe.'"""
+    clauses = [f"image {number} is {ref.label}" for number, ref in enumerate(references, 1)]
+    sentence = ", ".join(clauses) + "."
+    return sentence[0].upper() + sentence[1:]
+
+
+def labelled_prompt(request: CandidateRequest) -> str:
+    """The prompt as sent to models that take references as a list of images."""
+    if not needs_reference_labels(request):
+        return request.prompt
+    return f"{reference_caption(request.references)} {request.prompt}"
+
+
+def image_mime_type(data: bytes) -> str:
+    """The MIME type of a returned image; a body that is not an image is a bad response."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return Image.MIME[image.format]
+    except (UnidentifiedImageError, OSError, SyntaxError, KeyError) as error:
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"not a readable image: {error}") from error
+
+
+def mentions_moderation(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in MODERATION_WORDS)
+
+
+def seconds_mentioned(text: str) -> float | None:
+    """The wait a throttling message asks for ("available in 5 seconds", "resets in ~10s")."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", text or "")
+    return float(match.group(1)) if match else None
+
+
+def from_httpx_error(error: httpx.HTTPError, *, request_id: str = "") -> ProviderError:
+    """An HTTP-level failure (not an API error body) as a provider error."""
+    detail = f"{type(error).__name__}: {error}"
+    if isinstance(error, httpx.TimeoutException):
+        return ProviderError(ErrorKind.TIMEOUT, detail, request_id=request_id)
+    if isinstance(error, httpx.HTTPStatusError) and error.response.status_code < 500:
+        return ProviderError(ErrorKind.BAD_RESPONSE, detail, request_id=request_id)
+    if isinstance(error, httpx.DecodingError):
+        return ProviderError(ErrorKind.BAD_RESPONSE, detail, request_id=request_id)
+    return ProviderError(ErrorKind.PROVIDER_DOWN, detail, request_id=request_id)
+
+
+def generate_with_retries(
+    spec: ModelSpec,
+    request: CandidateRequest,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GeneratedImage:
+    """One candidate, retried when the provider is rate limited (or down, once)."""
+    provider = provider_for(spec)
+    retries: Counter[ErrorKind] = Counter()
+    while True:
+        try:
+            return provider.generate(spec, request)
+        except ProviderError as error:
+            delay = retry_delay(error, retries_so_far=retries[error.kind])
+            if delay is None:
+                raise
+            retries[error.kind] += 1
+            sleep(delay)
+
+
+def retry_delay(error: ProviderError, *, retries_so_far: int) -> float | None:
+    """Seconds to wait before the next attempt, or None when this error is final."""
+    budget = {
+        ErrorKind.RATE_LIMITED: settings.PROVIDER_MAX_RETRIES,
+        ErrorKind.PROVIDER_DOWN: min(PROVIDER_DOWN_RETRIES, settings.PROVIDER_MAX_RETRIES),
+    }.get(error.kind, 0)
+    if retries_so_far >= budget:
+        return None
+    if error.retry_after is not None:
+        return min(error.retry_after, MAX_RETRY_DELAY_SECONDS)
+    backoff = settings.PROVIDER_RETRY_BASE_DELAY * 2**retries_so_far
+    return min(backoff * random.uniform(0.5, 1.5), MAX_RETRY_DELAY_SECONDS)

@@ -1,0 +1,163 @@
+"""Models served by fal.ai, through the official `fal-client` queue API.
+
+A candidate is submitted to the queue, its status polled until it completes (or
+`PROVIDER_TIMEOUT_SECONDS` pass, then it is cancelled), and its result image downloaded.
+FLUX.2 Flash and Turbo take reference images only on their `/edit` endpoints.
+"""
+
+import functools
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import fal_client
+import httpx
+from django.conf import settings
+
+from keyframes.providers.base import (
+    CandidateRequest,
+    ErrorKind,
+    GeneratedImage,
+    ProviderError,
+    fit_to_model,
+    from_httpx_error,
+    image_mime_type,
+    mentions_moderation,
+)
+from keyframes.providers.payload import decode_data_uri, json_input
+from keyframes.providers.registry import ModelSpec, Route, route_for
+
+POLL_INTERVAL_SECONDS = 0.25
+MIN_START_TIMEOUT_SECONDS = 1  # fal rejects a server-side timeout of 1 s or less
+
+
+class FalProvider:
+    name = "fal"
+
+    def unavailable_reason(self) -> str:
+        if settings.FAL_KEY:
+            return ""
+        return "Set FAL_KEY to use fal.ai models."
+
+    def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
+        if reason := self.unavailable_reason():
+            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        request = fit_to_model(spec, request)
+        route = route_for(spec)
+        inputs = json_input(route, request)
+        request_id, result = _queued_result(_endpoint(route, request), inputs)
+        url = _image_url(result, request_id=request_id)
+        with _translated_errors(request_id=request_id):
+            data = _download(url)
+        return GeneratedImage(
+            data=data,
+            mime_type=image_mime_type(data),
+            seed=result.get("seed", request.seed),
+            request_id=request_id,
+            sent_prompt=inputs["prompt"],
+        )
+
+
+def _endpoint(route: Route, request: CandidateRequest) -> str:
+    if request.references and route.edit_endpoint:
+        return route.edit_endpoint
+    return route.endpoint
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_client(key: str, timeout: float) -> fal_client.SyncClient:
+    return fal_client.SyncClient(key=key, default_timeout=timeout)
+
+
+def _queued_result(endpoint: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    client = _cached_client(settings.FAL_KEY, timeout)
+    deadline = time.monotonic() + timeout
+    start_timeout = timeout if timeout > MIN_START_TIMEOUT_SECONDS else None
+    with _translated_errors():
+        handle = client.submit(endpoint, arguments=inputs, start_timeout=start_timeout)
+    with _translated_errors(request_id=handle.request_id):
+        for status in handle.iter_events(interval=POLL_INTERVAL_SECONDS):
+            if isinstance(status, fal_client.Completed):
+                break
+            if time.monotonic() >= deadline:
+                _cancel(handle)
+                raise ProviderError(
+                    ErrorKind.TIMEOUT,
+                    f"request still {type(status).__name__} after {timeout:g}s",
+                    request_id=handle.request_id,
+                )
+        return handle.request_id, handle.get(interval=POLL_INTERVAL_SECONDS)
+
+
+def _cancel(handle: fal_client.SyncRequestHandle) -> None:
+    # A failed cancel still times out for the creator; the queue drops abandoned requests.
+    with suppress(fal_client.FalClientError, httpx.HTTPError):
+        handle.cancel()
+
+
+def _image_url(result: Any, *, request_id: str) -> str:
+    if isinstance(result, dict) and any(result.get("has_nsfw_concepts") or []):
+        raise ProviderError(
+            ErrorKind.MODERATION, "result flagged has_nsfw_concepts", request_id=request_id
+        )
+    images = result.get("images") if isinstance(result, dict) else None
+    if not images or not isinstance(images[0], dict) or not images[0].get("url"):
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE, f"no image in result {result!r:.300}", request_id=request_id
+        )
+    return images[0]["url"]
+
+
+def _download(url: str) -> bytes:
+    if url.startswith("data:"):
+        return decode_data_uri(url)
+    response = httpx.get(url, timeout=settings.PROVIDER_TIMEOUT_SECONDS, follow_redirects=True)
+    response.raise_for_status()
+    return response.content
+
+
+@contextmanager
+def _translated_errors(*, request_id: str = "") -> Iterator[None]:
+    try:
+        yield
+    except fal_client.FalClientHTTPError as error:
+        raise _from_fal_error(error, request_id=request_id) from error
+    except fal_client.FalClientTimeoutError as error:
+        raise ProviderError(ErrorKind.TIMEOUT, str(error), request_id=request_id) from error
+    except httpx.HTTPError as error:
+        raise from_httpx_error(error, request_id=request_id) from error
+    except (ValueError, KeyError) as error:
+        # fal-client raises these on an answer it cannot parse (bad JSON, unknown status).
+        detail = f"unreadable answer: {type(error).__name__}: {error}"
+        raise ProviderError(ErrorKind.BAD_RESPONSE, detail, request_id=request_id) from error
+
+
+def _from_fal_error(error: fal_client.FalClientHTTPError, *, request_id: str) -> ProviderError:
+    status = error.status_code
+    detail = f"HTTP {status} {error.error_type or ''}: {error.message}"
+    if status == 429:
+        return ProviderError(
+            ErrorKind.RATE_LIMITED,
+            detail,
+            retry_after=_retry_after(error.response_headers),
+            request_id=request_id,
+        )
+    if mentions_moderation(detail):
+        kind = ErrorKind.MODERATION
+    elif status >= 500:
+        kind = ErrorKind.PROVIDER_DOWN
+    elif status in (401, 403, 404):
+        kind = ErrorKind.NOT_CONFIGURED
+    else:
+        kind = ErrorKind.BAD_RESPONSE
+    return ProviderError(kind, detail, request_id=request_id)
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    value = {name.lower(): value for name, value in headers.items()}.get("retry-after", "")
+    try:
+        return float(value)
+    except ValueError:
+        return None

@@ -1,0 +1,168 @@
+"""Google's Gemini image models, through the official `google-genai` client.
+
+References travel as inline image parts. With more than one, a short text part before each
+image says what it shows ("Image 2: the location @Cafe"); the prompt is the last part.
+"""
+
+import functools
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pydantic
+from django.conf import settings
+from google import genai
+from google.genai import errors, types
+
+from keyframes.providers.base import (
+    CandidateRequest,
+    ErrorKind,
+    GeneratedImage,
+    ProviderError,
+    fit_to_model,
+    from_httpx_error,
+    image_mime_type,
+    mentions_moderation,
+    needs_reference_labels,
+    seconds_mentioned,
+)
+from keyframes.providers.registry import ModelSpec, route_for
+
+REFUSAL_REASONS = frozenset(
+    {
+        types.FinishReason.SAFETY,
+        types.FinishReason.PROHIBITED_CONTENT,
+        types.FinishReason.BLOCKLIST,
+        types.FinishReason.SPII,
+        types.FinishReason.IMAGE_SAFETY,
+        types.FinishReason.IMAGE_PROHIBITED_CONTENT,
+    }
+)
+
+
+class GeminiProvider:
+    name = "gemini"
+
+    def unavailable_reason(self) -> str:
+        if settings.GEMINI_API_KEY:
+            return ""
+        return "Set GEMINI_API_KEY to use Gemini models."
+
+    def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
+        if reason := self.unavailable_reason():
+            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        request = fit_to_model(spec, request)
+        contents = request_parts(request)
+        client = _client()  # held here: a genai.Client closes its connections when collected
+        with _translated_errors():
+            response = client.models.generate_content(
+                model=route_for(spec).endpoint, contents=contents, config=_config(request)
+            )
+        request_id = response.response_id or ""
+        data = _image_bytes(response, request_id=request_id)
+        return GeneratedImage(
+            data=data,
+            mime_type=image_mime_type(data),
+            seed=request.seed,
+            request_id=request_id,
+            sent_prompt="\n".join(part.text for part in contents if part.text),
+        )
+
+
+def request_parts(request: CandidateRequest) -> list[types.Part]:
+    """Reference images in order (each after its label when labelled), then the prompt."""
+    labelled = needs_reference_labels(request)
+    parts: list[types.Part] = []
+    for number, reference in enumerate(request.references, 1):
+        if labelled:
+            parts.append(types.Part.from_text(text=f"Image {number}: {reference.label}"))
+        parts.append(types.Part.from_bytes(data=reference.data, mime_type=reference.mime_type))
+    parts.append(types.Part.from_text(text=request.prompt))
+    return parts
+
+
+def _config(request: CandidateRequest) -> types.GenerateContentConfig:
+    return types.GenerateContentConfig(
+        response_modalities=["IMAGE"],
+        image_config=types.ImageConfig(aspect_ratio=request.aspect_ratio),
+        seed=request.seed,
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+    )
+
+
+def _client() -> genai.Client:
+    return _cached_client(
+        settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL, settings.PROVIDER_TIMEOUT_SECONDS
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_client(api_key: str, base_url: str, timeout: float) -> genai.Client:
+    http_options = types.HttpOptions(
+        base_url=base_url or None,
+        timeout=int(timeout * 1000),
+        # google-genai prefers the httpx2 fork when it is installed; an httpx transport keeps
+        # it on httpx like the other SDKs, so its errors (and respx) are httpx's.
+        client_args={"transport": httpx.HTTPTransport()},
+    )
+    return genai.Client(api_key=api_key, http_options=http_options)
+
+
+def _image_bytes(response: types.GenerateContentResponse, *, request_id: str) -> bytes:
+    candidate = response.candidates[0] if response.candidates else None
+    parts = (candidate.content.parts if candidate and candidate.content else None) or []
+    for part in parts:
+        if part.inline_data and part.inline_data.data and not part.thought:
+            return part.inline_data.data
+    raise _no_image_error(response, candidate, request_id=request_id)
+
+
+def _no_image_error(
+    response: types.GenerateContentResponse,
+    candidate: types.Candidate | None,
+    *,
+    request_id: str,
+) -> ProviderError:
+    block_reason = response.prompt_feedback.block_reason if response.prompt_feedback else None
+    finish_reason = candidate.finish_reason if candidate else None
+    text = " ".join(part.text for part in (response.parts or []) if part.text)
+    detail = f"no image; finish_reason={finish_reason} block_reason={block_reason} text={text!r}"
+    refused = block_reason is not None or finish_reason in REFUSAL_REASONS
+    kind = ErrorKind.MODERATION if refused else ErrorKind.BAD_RESPONSE
+    return ProviderError(kind, detail, request_id=request_id)
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except errors.ClientError as error:
+        raise _from_client_error(error) from error
+    except errors.ServerError as error:
+        raise ProviderError(ErrorKind.PROVIDER_DOWN, str(error)) from error
+    except httpx.HTTPError as error:
+        raise from_httpx_error(error) from error
+    except (json.JSONDecodeError, pydantic.ValidationError) as error:
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"unreadable answer: {error}") from error
+
+
+def _from_client_error(error: errors.ClientError) -> ProviderError:
+    detail = str(error)
+    if error.code == 429:
+        retry_after = _retry_delay(error.details)
+        return ProviderError(ErrorKind.RATE_LIMITED, detail, retry_after=retry_after)
+    if mentions_moderation(detail):
+        return ProviderError(ErrorKind.MODERATION, detail)
+    if error.code in (401, 403, 404):
+        return ProviderError(ErrorKind.NOT_CONFIGURED, detail)
+    return ProviderError(ErrorKind.BAD_RESPONSE, detail)
+
+
+def _retry_delay(details: object) -> float | None:
+    """Google's RetryInfo detail ("retryDelay": "17s"), when the error carries one."""
+    error = details.get("error", {}) if isinstance(details, dict) else {}
+    for item in error.get("details", []) if isinstance(error, dict) else []:
+        if isinstance(item, dict) and "retryDelay" in item:
+            return seconds_mentioned(str(item["retryDelay"]))
+    return None

@@ -1,0 +1,170 @@
+"""Models served by Replicate, through the official `replicate` client.
+
+One prediction per candidate. The create call asks Replicate to hold the response until the
+prediction finishes (`Prefer: wait`); a prediction that outlives that is polled until
+`PROVIDER_TIMEOUT_SECONDS` have passed, then cancelled so it stops costing money.
+"""
+
+import functools
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import httpx
+import pydantic
+import replicate
+from django.conf import settings
+from replicate.exceptions import ReplicateError
+from replicate.helpers import FileOutput
+from replicate.prediction import Prediction
+
+from keyframes.providers.base import (
+    CandidateRequest,
+    ErrorKind,
+    GeneratedImage,
+    ProviderError,
+    fit_to_model,
+    from_httpx_error,
+    image_mime_type,
+    mentions_moderation,
+    seconds_mentioned,
+)
+from keyframes.providers.payload import json_input
+from keyframes.providers.registry import ModelSpec, route_for
+
+FINISHED = ("succeeded", "failed", "canceled")
+MAX_PREFER_WAIT_SECONDS = 60  # Replicate holds a request at most this long
+
+
+class ReplicateProvider:
+    name = "replicate"
+
+    def unavailable_reason(self) -> str:
+        if settings.REPLICATE_API_TOKEN:
+            return ""
+        return "Set REPLICATE_API_TOKEN to use Replicate models."
+
+    def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
+        if reason := self.unavailable_reason():
+            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        request = fit_to_model(spec, request)
+        route = route_for(spec)
+        inputs = json_input(route, request)
+        client = _client()
+        prediction = _finished_prediction(client, route.endpoint, inputs)
+        with _translated_errors(request_id=prediction.id):
+            data = FileOutput(_output_url(prediction), client).read()
+        return GeneratedImage(
+            data=data,
+            mime_type=image_mime_type(data),
+            seed=request.seed if route.seed_param else None,
+            request_id=prediction.id,
+            sent_prompt=inputs["prompt"],
+        )
+
+
+def _client() -> replicate.Client:
+    return _cached_client(
+        settings.REPLICATE_API_TOKEN,
+        # The setting names the API root (".../v1"); the client adds "/v1" to every path.
+        settings.REPLICATE_BASE_URL.rstrip("/").removesuffix("/v1"),
+        settings.PROVIDER_TIMEOUT_SECONDS,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_client(api_token: str, base_url: str, timeout: float) -> replicate.Client:
+    return replicate.Client(api_token=api_token, base_url=base_url, timeout=httpx.Timeout(timeout))
+
+
+def _finished_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
+    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
+    with _translated_errors():
+        prediction = _create_prediction(client, endpoint, inputs, wait=_prefer_wait(timeout))
+    with _translated_errors(request_id=prediction.id):
+        while prediction.status not in FINISHED:
+            if time.monotonic() >= deadline:
+                detail = f"prediction still {prediction.status} after {timeout:g}s"
+                _cancel(prediction)
+                raise ProviderError(ErrorKind.TIMEOUT, detail, request_id=prediction.id)
+            time.sleep(client.poll_interval)
+            prediction.reload()
+    if prediction.status != "succeeded":
+        raise _failed_prediction_error(prediction)
+    return prediction
+
+
+def _prefer_wait(timeout: float) -> int:
+    return max(1, min(MAX_PREFER_WAIT_SECONDS, int(timeout)))
+
+
+def _create_prediction(
+    client: replicate.Client, endpoint: str, inputs: dict, *, wait: int
+) -> Prediction:
+    model, _, version = endpoint.partition(":")
+    if version:  # a community model has no model endpoint, only versions
+        return client.predictions.create(version=version, input=inputs, wait=wait)
+    return client.models.predictions.create(model=model, input=inputs, wait=wait)
+
+
+def _cancel(prediction: Prediction) -> None:
+    # A failed cancel still times out for the creator; Replicate ends stuck predictions itself.
+    with suppress(ReplicateError, httpx.HTTPError):
+        prediction.cancel()
+
+
+def _failed_prediction_error(prediction: Prediction) -> ProviderError:
+    detail = f"prediction {prediction.status}: {prediction.error}"
+    if prediction.status == "canceled":
+        kind = ErrorKind.PROVIDER_DOWN
+    elif mentions_moderation(str(prediction.error)):
+        kind = ErrorKind.MODERATION
+    else:
+        kind = ErrorKind.BAD_RESPONSE
+    return ProviderError(kind, detail, request_id=prediction.id)
+
+
+def _output_url(prediction: Prediction) -> str:
+    output: Any = prediction.output
+    if isinstance(output, list) and output:
+        output = output[0]  # models with num_outputs return a list
+    if isinstance(output, str) and output.startswith(("https:", "http:", "data:")):
+        return output
+    raise ProviderError(
+        ErrorKind.BAD_RESPONSE, f"unexpected output {output!r:.300}", request_id=prediction.id
+    )
+
+
+@contextmanager
+def _translated_errors(*, request_id: str = "") -> Iterator[None]:
+    try:
+        yield
+    except ReplicateError as error:
+        raise _from_replicate_error(error, request_id=request_id) from error
+    except httpx.HTTPError as error:
+        raise from_httpx_error(error, request_id=request_id) from error
+    except (json.JSONDecodeError, pydantic.ValidationError) as error:
+        detail = f"unreadable answer: {error}"
+        raise ProviderError(ErrorKind.BAD_RESPONSE, detail, request_id=request_id) from error
+
+
+def _from_replicate_error(error: ReplicateError, *, request_id: str) -> ProviderError:
+    status = error.status or 0
+    detail = f"HTTP {status} {error.title or ''}: {error.detail or ''}".strip()
+    if status == 429:
+        retry_after = seconds_mentioned(error.detail or "")
+        return ProviderError(
+            ErrorKind.RATE_LIMITED, detail, retry_after=retry_after, request_id=request_id
+        )
+    if mentions_moderation(detail):
+        kind = ErrorKind.MODERATION
+    elif status >= 500:
+        kind = ErrorKind.PROVIDER_DOWN
+    elif status in (401, 403, 404):
+        kind = ErrorKind.NOT_CONFIGURED
+    else:
+        kind = ErrorKind.BAD_RESPONSE
+    return ProviderError(kind, detail, request_id=request_id)

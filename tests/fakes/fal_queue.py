@@ -1,0 +1,170 @@
+"""A fake fal.ai queue mounted on respx (fal-client only speaks https to its own hosts).
+
+It answers the sequence the real client makes: POST queue.fal.run/<endpoint> (submit) →
+GET .../requests/<id>/status → GET .../requests/<id> (result) → GET the image on the CDN.
+Faults, consumed one per submitted request: rate_limit (429 on submit), server_error (500 on
+the result), moderation (422 content_policy_violation on the result), nsfw (a result flagged
+has_nsfw_concepts), malformed (a result that is not JSON), timeout (the submit times out),
+reset (the image download is cut off).
+"""
+
+import itertools
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import respx
+
+from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
+
+QUEUE = "https://queue.fal.run"
+CDN = "https://v3.fal.media"
+FAL_FAULT_KINDS = (
+    "rate_limit",
+    "server_error",
+    "moderation",
+    "nsfw",
+    "malformed",
+    "timeout",
+    "reset",
+)
+
+
+@dataclass
+class FalSubmission:
+    endpoint: str
+    arguments: dict
+    headers: dict[str, str]
+    request_id: str = ""
+    fault: str = ""
+    image: bytes = b""
+
+
+@dataclass
+class FakeFalQueue:
+    submissions: list[FalSubmission] = field(default_factory=list)
+    status_polls: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: deque[str] = deque()
+        self._ids = itertools.count(1)
+        self._by_id: dict[str, FalSubmission] = {}
+
+    def mount(self, router: respx.MockRouter) -> "FakeFalQueue":
+        router.route(host="queue.fal.run").mock(side_effect=self._queue)
+        router.route(host="v3.fal.media").mock(side_effect=self._cdn)
+        return self
+
+    def fail_next(self, n: int = 1, kind: str = "server_error") -> None:
+        if kind not in FAL_FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; choose from {FAL_FAULT_KINDS}")
+        with self._lock:
+            self._faults.extend([kind] * n)
+
+    # --- queue host -------------------------------------------------------------------------
+    def _queue(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.strip("/")
+        if request.method == "POST":
+            return self._submit(request, endpoint=path)
+        _, _, rest = path.partition("/requests/")
+        request_id, _, action = rest.partition("/")
+        submission = self._by_id[request_id]
+        if action == "status":
+            return self._status()
+        if action == "cancel":
+            return httpx.Response(200, json={"status": "CANCELLATION_REQUESTED"})
+        return self._result(submission)
+
+    def _submit(self, request: httpx.Request, *, endpoint: str) -> httpx.Response:
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else ""
+        if fault == "timeout":
+            raise httpx.ReadTimeout("fake fal: no answer", request=request)
+        if fault == "rate_limit":
+            return httpx.Response(
+                429, headers={"Retry-After": "1"}, json={"detail": "Rate limit exceeded"}
+            )
+        arguments = json.loads(request.content)
+        submission = FalSubmission(
+            endpoint=endpoint,
+            arguments=arguments,
+            headers=dict(request.headers),
+            request_id=f"fal-req-{next(self._ids):04d}",
+            fault=fault,
+            image=png_image(_fal_size(arguments.get("image_size")), seed=arguments.get("seed")),
+        )
+        with self._lock:
+            self.submissions.append(submission)
+            self._by_id[submission.request_id] = submission
+        owner, alias = endpoint.split("/")[:2]
+        base = f"{QUEUE}/{owner}/{alias}/requests/{submission.request_id}"
+        return httpx.Response(
+            200,
+            json={
+                "request_id": submission.request_id,
+                "response_url": base,
+                "status_url": f"{base}/status",
+                "cancel_url": f"{base}/cancel",
+                "queue_position": 0,
+            },
+        )
+
+    def _status(self) -> httpx.Response:
+        with self._lock:
+            self.status_polls += 1
+        return httpx.Response(200, json={"status": "COMPLETED", "logs": None, "metrics": {}})
+
+    def _result(self, submission: FalSubmission) -> httpx.Response:
+        if submission.fault == "server_error":
+            return httpx.Response(500, json={"detail": "Internal server error"})
+        if submission.fault == "moderation":
+            detail = [
+                {
+                    "type": "content_policy_violation",
+                    "msg": "The content was flagged by a content checker.",
+                }
+            ]
+            return httpx.Response(422, json={"detail": detail})
+        if submission.fault == "malformed":
+            return httpx.Response(
+                200, content=b'{"images": [', headers={"Content-Type": "application/json"}
+            )
+        return httpx.Response(200, json=self._result_json(submission))
+
+    def _result_json(self, submission: FalSubmission) -> dict[str, Any]:
+        image = {
+            "url": f"{CDN}/files/fake/{submission.request_id}.png",
+            "content_type": "image/png",
+        }
+        return {
+            "images": [image],
+            "seed": submission.arguments.get("seed", 0),
+            "has_nsfw_concepts": [submission.fault == "nsfw"],
+            "prompt": submission.arguments.get("prompt", ""),
+        }
+
+    # --- CDN host ---------------------------------------------------------------------------
+    def _cdn(self, request: httpx.Request) -> httpx.Response:
+        request_id = request.url.path.rsplit("/", 1)[-1].removesuffix(".png")
+        submission = self._by_id[request_id]
+        if submission.fault == "reset":
+            raise httpx.RemoteProtocolError("peer closed connection", request=request)
+        return httpx.Response(200, content=submission.image, headers={"Content-Type": "image/png"})
+
+
+def _fal_size(image_size: Any) -> tuple[int, int]:
+    presets = {
+        "portrait_16_9": "9:16",
+        "landscape_16_9": "16:9",
+        "square_hd": "1:1",
+        "square": "1:1",
+        "portrait_4_3": "3:4",
+        "landscape_4_3": "4:3",
+    }
+    if isinstance(image_size, dict):
+        return size_for_ratio(image_size["width"], image_size["height"])
+    return size_for_aspect_ratio(presets.get(image_size, "4:3"))

@@ -1,0 +1,477 @@
+"""A fake image provider on 127.0.0.1 that speaks Replicate's and Gemini's HTTP APIs.
+
+The real SDKs talk to it through `REPLICATE_BASE_URL` and `GEMINI_BASE_URL`. It records every
+request, counts how many are in flight at once, answers with real PNGs at the requested
+aspect ratio after `latency` seconds per image, and plays scripted faults:
+
+    server.fail_next(2, "rate_limit")   # the next two generation calls get 429
+
+Fault kinds: rate_limit (429 with Retry-After), server_error (500), moderation (Replicate: a
+failed prediction with an NSFW error; Gemini: finish reason SAFETY), malformed (a body that is
+not JSON), timeout (no answer for `hang_seconds`), reset (the connection closes halfway
+through the image: Replicate's file download, Gemini's response body).
+"""
+
+import base64
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from contextlib import suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
+
+FAULT_KINDS = ("rate_limit", "server_error", "moderation", "malformed", "timeout", "reset")
+REPLICATE_MODERATION_ERROR = (
+    "NSFW content detected: the input or output was flagged as sensitive. (E005)"
+)
+
+_MODEL_PREDICTIONS = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions$")
+_VERSION_PREDICTIONS = re.compile(r"^/v1/predictions$")
+_PREDICTION = re.compile(r"^/v1/predictions/([^/]+)$")
+_CANCEL = re.compile(r"^/v1/predictions/([^/]+)/cancel$")
+_VERSION = re.compile(r"^/v1/models/([^/]+)/([^/]+)/versions/([^/]+)$")
+_FILE = re.compile(r"^/files/([^/]+)$")
+_GENERATE_CONTENT = re.compile(r"^/(v1|v1beta)/models/([^/:]+):generateContent$")
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or None
+    started_at: float
+    finished_at: float | None = None
+    fault: str = ""
+    generation: bool = False  # a Replicate prediction create or a Gemini generateContent
+    served_image: bytes | None = None  # the final image this request answered with
+
+
+@dataclass
+class _Prediction:
+    id: str
+    model: str
+    version: str
+    input: dict
+    status: str
+    ready_at: float
+    as_list: bool
+    error: str | None = None
+    reset_download: bool = False
+    image: bytes = b""
+
+
+@dataclass
+class FakeProviderServer:
+    latency: float = 0.0  # seconds per image
+    hang_seconds: float = 5.0  # how long a "timeout" fault keeps the client waiting
+    retry_after_seconds: int = 1
+    include_thought_image: bool = False  # Gemini 3 style: a thought image before the answer
+    # Replicate may answer a "Prefer: wait" request before the prediction is done.
+    max_prefer_wait: float | None = None
+    requests: list[RecordedRequest] = field(default_factory=list)
+    max_in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._faults: deque[str] = deque()
+        self._predictions: dict[str, _Prediction] = {}
+        self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        self._gate: threading.Barrier | None = None
+        self._gate_remaining = 0
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> "FakeProviderServer":
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._gate is not None:
+            self._gate.abort()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def replicate_base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def gemini_base_url(self) -> str:
+        return self.url
+
+    # --- scripting --------------------------------------------------------------------------
+    def fail_next(self, n: int = 1, kind: str = "rate_limit") -> None:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; choose from {FAULT_KINDS}")
+        with self._lock:
+            self._faults.extend([kind] * n)
+
+    def expect_concurrent(self, n: int, *, timeout: float = 10.0) -> None:
+        """Hold the next n generation calls until all n have arrived (or timeout passes).
+
+        Calls made one after another never meet, so `max_in_flight` then stays below n.
+        """
+        with self._lock:
+            self._gate = threading.Barrier(n, timeout=timeout)
+            self._gate_remaining = n
+
+    # --- what happened ----------------------------------------------------------------------
+    @property
+    def generation_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.generation]
+
+    def replicate_inputs(self) -> list[dict]:
+        return [r.body["input"] for r in self.generation_requests if "input" in (r.body or {})]
+
+    def gemini_bodies(self) -> list[dict]:
+        return [r.body for r in self.generation_requests if "contents" in (r.body or {})]
+
+    # --- used by the handler ----------------------------------------------------------------
+    def _begin(self, record: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(record)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _end(self, record: RecordedRequest) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            record.finished_at = time.monotonic()
+
+    def _next_fault(self) -> str:
+        with self._lock:
+            return self._faults.popleft() if self._faults else ""
+
+    def _pass_gate(self) -> None:
+        with self._lock:
+            gate = self._gate if self._gate_remaining > 0 else None
+            self._gate_remaining -= 1
+        if gate is not None:
+            # A broken gate means the calls did not overlap; max_in_flight tells the test so.
+            with suppress(threading.BrokenBarrierError):
+                gate.wait()
+
+    def _pause(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):04d}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeProvider/1.0"
+
+    @property
+    def fake(self) -> FakeProviderServer:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        record = self._record()
+        self.fake._begin(record)
+        try:
+            self._route(record)
+        finally:
+            self.fake._end(record)
+
+    def _record(self) -> RecordedRequest:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        return RecordedRequest(
+            method=self.command,
+            path=self.path.split("?", 1)[0],
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+            started_at=time.monotonic(),
+        )
+
+    def _route(self, record: RecordedRequest) -> None:
+        path, method = record.path, record.method
+        if method == "POST" and (match := _MODEL_PREDICTIONS.match(path)):
+            self._create_prediction(record, model=f"{match[1]}/{match[2]}", version="")
+        elif method == "POST" and _VERSION_PREDICTIONS.match(path):
+            self._create_prediction(record, model="", version=record.body.get("version", ""))
+        elif method == "GET" and (match := _PREDICTION.match(path)):
+            self._show_prediction(match[1])
+        elif method == "POST" and (match := _CANCEL.match(path)):
+            self._cancel_prediction(match[1])
+        elif method == "GET" and (match := _VERSION.match(path)):
+            self._send_json(200, _version_json(match[3]))
+        elif method == "GET" and (match := _FILE.match(path)):
+            self._send_file(match[1])
+        elif method == "POST" and (match := _GENERATE_CONTENT.match(path)):
+            self._generate_content(record, model=match[2])
+        else:
+            self._send_json(404, {"detail": f"fake provider has no route {method} {path}"})
+
+    # --- Replicate --------------------------------------------------------------------------
+    def _create_prediction(self, record: RecordedRequest, *, model: str, version: str) -> None:
+        record.generation = True
+        record.fault = fault = self.fake._next_fault()
+        self.fake._pass_gate()
+        if self._replied_with_fault(fault, replicate=True):
+            return
+        inputs = record.body.get("input", {})
+        prediction = _Prediction(
+            id=self.fake._new_id("pred"),
+            model=model,
+            version=version,
+            input=inputs,
+            status="starting",
+            ready_at=time.monotonic() + self.fake.latency,
+            as_list=bool(version),  # version-pinned community models return a list here
+            reset_download=fault == "reset",
+            image=png_image(_replicate_size(inputs), seed=inputs.get("seed")),
+        )
+        if fault == "moderation":
+            prediction.status, prediction.error = "failed", REPLICATE_MODERATION_ERROR
+        record.served_image = prediction.image
+        self.fake._predictions[prediction.id] = prediction
+        wait = _prefer_wait_seconds(record.headers.get("prefer", ""))
+        if wait is not None and prediction.status == "starting":
+            if self.fake.max_prefer_wait is not None:
+                wait = min(wait, self.fake.max_prefer_wait)
+            self.fake._pause(min(self.fake.latency, wait))
+        self._send_json(201, self._prediction_json(prediction))
+
+    def _show_prediction(self, prediction_id: str) -> None:
+        prediction = self.fake._predictions.get(prediction_id)
+        if prediction is None:
+            self._send_json(404, {"detail": "Not found."})
+            return
+        self._send_json(200, self._prediction_json(prediction))
+
+    def _cancel_prediction(self, prediction_id: str) -> None:
+        prediction = self.fake._predictions[prediction_id]
+        if prediction.status in ("starting", "processing"):
+            prediction.status = "canceled"
+        self._send_json(200, self._prediction_json(prediction))
+
+    def _prediction_json(self, prediction: _Prediction) -> dict:
+        if prediction.status == "starting" and time.monotonic() >= prediction.ready_at:
+            prediction.status = "succeeded"
+        file_url = f"{self.fake.url}/files/{prediction.id}.png"
+        output = None
+        if prediction.status == "succeeded":
+            output = [file_url] if prediction.as_list else file_url
+        return {
+            "id": prediction.id,
+            "model": prediction.model,
+            "version": prediction.version or "hidden",
+            "status": prediction.status,
+            "input": prediction.input,
+            "output": output,
+            "error": prediction.error,
+            "logs": "",
+            "metrics": {},
+            "created_at": "2025-01-01T00:00:00Z",
+            "urls": {
+                "get": f"{self.fake.replicate_base_url}/predictions/{prediction.id}",
+                "cancel": f"{self.fake.replicate_base_url}/predictions/{prediction.id}/cancel",
+            },
+        }
+
+    def _send_file(self, name: str) -> None:
+        prediction = self.fake._predictions.get(name.removesuffix(".png"))
+        if prediction is None:
+            self._send_json(404, {"detail": "Not found."})
+            return
+        self._send_bytes(200, prediction.image, "image/png", cut=prediction.reset_download)
+
+    # --- Gemini -----------------------------------------------------------------------------
+    def _generate_content(self, record: RecordedRequest, *, model: str) -> None:
+        record.generation = True
+        record.fault = fault = self.fake._next_fault()
+        self.fake._pass_gate()
+        if self._replied_with_fault(fault, replicate=False):
+            return
+        response_id = self.fake._new_id("gemini-")
+        if fault == "moderation":
+            candidate = {"finishReason": "SAFETY", "index": 0}
+            self._send_json(200, {"candidates": [candidate], "responseId": response_id})
+            return
+        self.fake._pause(self.fake.latency)
+        config = record.body.get("generationConfig", {})
+        aspect_ratio = config.get("imageConfig", {}).get("aspectRatio", "1:1")
+        record.served_image = png_image(
+            size_for_aspect_ratio(aspect_ratio), seed=config.get("seed")
+        )
+        body = json.dumps(
+            _gemini_answer(record.served_image, model, response_id, self.fake.include_thought_image)
+        ).encode()
+        self._send_bytes(200, body, "application/json", cut=fault == "reset")
+
+    # --- faults and plumbing ----------------------------------------------------------------
+    def _replied_with_fault(self, fault: str, *, replicate: bool) -> bool:
+        if fault == "rate_limit":
+            self._send_rate_limited(replicate=replicate)
+        elif fault == "server_error":
+            body = (
+                {"title": "Internal Server Error", "detail": "Something broke.", "status": 500}
+                if replicate
+                else {"error": {"code": 500, "message": "Internal error.", "status": "INTERNAL"}}
+            )
+            self._send_json(500, body)
+        elif fault == "malformed":
+            self._send_bytes(
+                201 if replicate else 200, b'{"id": "pred0", "status": ', "application/json"
+            )
+        elif fault == "timeout":
+            self.fake._pause(self.fake.hang_seconds)
+            self.close_connection = True
+        else:
+            return False
+        return True
+
+    def _send_rate_limited(self, *, replicate: bool) -> None:
+        seconds = self.fake.retry_after_seconds
+        if replicate:
+            body = {
+                "title": "Request was throttled",
+                "detail": f"Request was throttled. Expected available in {seconds} second.",
+                "status": 429,
+            }
+        else:
+            retry_info = {
+                "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                "retryDelay": f"{seconds}s",
+            }
+            body = {
+                "error": {
+                    "code": 429,
+                    "message": "Resource has been exhausted (e.g. check quota).",
+                    "status": "RESOURCE_EXHAUSTED",
+                    "details": [retry_info],
+                }
+            }
+        self._send_json(429, body, headers={"Retry-After": str(seconds)})
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self._send_bytes(status, json.dumps(body).encode(), "application/json", headers=headers)
+
+    def _send_bytes(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        *,
+        cut: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if cut:  # a connection reset halfway through the body
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+def _prefer_wait_seconds(prefer: str) -> float | None:
+    if not prefer.startswith("wait"):
+        return None
+    _, _, seconds = prefer.partition("=")
+    return float(seconds) if seconds else 60.0
+
+
+def _replicate_size(inputs: dict) -> tuple[int, int]:
+    if "width" in inputs and "height" in inputs:
+        return size_for_ratio(inputs["width"], inputs["height"])
+    return size_for_aspect_ratio(inputs.get("aspect_ratio", "1:1"))
+
+
+def _version_json(version_id: str) -> dict:
+    output = {"type": "array", "items": {"type": "string", "format": "uri"}}
+    return {
+        "id": version_id,
+        "created_at": "2025-01-01T00:00:00Z",
+        "cog_version": "0.9.0",
+        "openapi_schema": {"components": {"schemas": {"Output": output}}},
+    }
+
+
+def _gemini_answer(image: bytes, model: str, response_id: str, with_thought: bool) -> dict:
+    parts = []
+    if with_thought:
+        thought_image = png_image((64, 64), seed=-1)
+        parts.append({"inlineData": _inline(thought_image), "thought": True})
+    parts.append({"inlineData": _inline(image)})
+    return {
+        "candidates": [
+            {"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}
+        ],
+        "modelVersion": model,
+        "responseId": response_id,
+    }
+
+
+def _inline(image: bytes) -> dict:
+    return {"mimeType": "image/png", "data": base64.b64encode(image).decode("ascii")}
+
+
+# --- reading what the SDKs sent -------------------------------------------------------------
+def data_uri_bytes(uri: str) -> bytes:
+    header, _, encoded = uri.partition(",")
+    assert header.startswith("data:") and header.endswith(";base64"), header
+    return base64.b64decode(encoded)
+
+
+def data_uri_mime_type(uri: str) -> str:
+    return uri.partition(",")[0].removeprefix("data:").removesuffix(";base64")
+
+
+def gemini_parts(body: dict) -> list[tuple[str, Any]]:
+    """The request's parts in order: ("text", str) or ("image", (mime_type, bytes))."""
+    parts = []
+    for content in body["contents"]:
+        for part in content["parts"]:
+            if "text" in part:
+                parts.append(("text", part["text"]))
+                continue
+            # The API reads both spellings; google-genai sends inlineData with mime_type, and
+            # encodes the bytes as URL-safe base64.
+            inline = part.get("inlineData") or part["inline_data"]
+            mime_type = inline.get("mimeType") or inline["mime_type"]
+            parts.append(("image", (mime_type, base64.urlsafe_b64decode(inline["data"]))))
+    return parts
