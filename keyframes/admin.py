@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from credits.services import refund_state
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
 
 
@@ -41,6 +42,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         "status",
         "credits_charged",
         "credits_refunded",
+        "ledger_refunds",
         "created_at",
     ]
     list_filter = ["status", "model_key"]
@@ -49,6 +51,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     readonly_fields = [
         "credits_charged",
         "credits_refunded",
+        "ledger_refunds",
         "references",
         "dropped_references",
         "sent_prompt",
@@ -58,6 +61,10 @@ class GenerationJobAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     inlines = [CandidateInline, JobKeyframeInline]
+
+    @admin.display(description="Refund state (ledger)")
+    def ledger_refunds(self, job):
+        return str(refund_state(job=job))
 
 
 @admin.register(Keyframe)

@@ -175,3 +175,13 @@ class Keyframe(models.Model):
 
     def __str__(self):
         return f"Keyframe {self.pk} of cut {self.cut_id}"
+
+
+class ProviderGate(models.Model):
+    """One row per provider, locked while a worker claims a call slot, so the number of
+    calls in flight to that provider stays under its cap across every worker."""
+
+    provider = models.CharField(max_length=20, primary_key=True)
+
+    def __str__(self):
+        return self.provider

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+app_name = "keyframes"
+
+# Each feature keeps its routes in its own module; all share the "keyframes" namespace.
+urlpatterns = [
+    path("", include("keyframes.urls.canvas")),
+    path("", include("keyframes.urls.prompts")),
+    path("", include("keyframes.urls.flights")),
+]
