@@ -5,8 +5,8 @@ import secrets
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from enum import Enum
 from datetime import timedelta
+from enum import Enum
 from functools import partial
 
 from django.conf import settings
