@@ -1,7 +1,8 @@
 """django-q2 tasks: load ids, call a service."""
 
-from keyframes import generation
+from keyframes import generation, prompting
 from keyframes.models import GenerationJob
+from projects.models import Cut
 
 
 def run_job(job_id: int) -> None:
@@ -10,3 +11,9 @@ def run_job(job_id: int) -> None:
 
 def reap_stale_jobs() -> int:
     return generation.reap_stale_jobs()
+
+
+def write_prompt_task(cut_id: int) -> None:
+    cut = Cut.objects.filter(pk=cut_id).first()
+    if cut is not None:  # the creator may have deleted the cut while the task waited
+        prompting.write_cut_prompt(cut=cut)

@@ -9,7 +9,7 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import httpx
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 OFFLINE_WRITER = "offline"
 PROMPT_MAX_CHARS = 2000
 DESCRIPTION_MAX_CHARS = 240
+BRIEF_DESCRIPTION_CHARS = 60
 ACTION_MAX_CHARS = 600
 
 ShotSize = Literal[
@@ -112,13 +113,21 @@ def validate_script(script: str) -> str:
     return cleaned
 
 
-def write_prompt(request: PromptRequest) -> WrittenPrompt:
-    """Gemini when a key is configured, the offline writer otherwise or when Gemini fails."""
+def write_prompt(request: PromptRequest, *, fallback: bool = True) -> WrittenPrompt:
+    """Gemini when a key is configured, the offline writer otherwise or, with ``fallback``,
+    when Gemini fails.
+
+    An empty or over-long script is a ValidationError (see validate_script); a PromptWriterError
+    means no writer could write a usable prompt.
+    """
+    request = replace(request, script=validate_script(request.script))
     if not settings.GEMINI_API_KEY:
         return OfflinePromptWriter().write(request)
     try:
         return GeminiPromptWriter().write(request)
     except PromptWriterError as exc:
+        if not fallback:
+            raise
         logger.warning("Prompt writer fell back to offline: %s %s", exc.user_message, exc.detail)
         written = OfflinePromptWriter().write(request)
         notice = f"{exc.user_message} The offline writer wrote this prompt instead."
@@ -163,6 +172,11 @@ class GeminiPromptWriter:
     def write(self, request: PromptRequest) -> WrittenPrompt:
         shot = parse_shot(self._generate(request))
         prompt = keep_mentions(prompt=shot.prompt, request=request)
+        if len(prompt) > PROMPT_MAX_CHARS:  # the kept mentions were appended past the limit
+            raise PromptWriterError(
+                f"Gemini wrote a prompt longer than {PROMPT_MAX_CHARS:,} characters.",
+                detail=prompt[:500],
+            )
         return WrittenPrompt(
             prompt=prompt,
             shot=shot.model_copy(update={"prompt": prompt}),
@@ -430,11 +444,25 @@ class OfflinePromptWriter:
     """Rule-based and deterministic: the same request always gives the same prompt."""
 
     def write(self, request: PromptRequest) -> WrittenPrompt:
+        # Many mentioned assets with long descriptions can outgrow the limit: describe them
+        # more briefly, then by name only, before giving up.
+        for detail_chars in (DESCRIPTION_MAX_CHARS, BRIEF_DESCRIPTION_CHARS, 0):
+            written = self._write(request, detail_chars)
+            if len(written.prompt) <= PROMPT_MAX_CHARS:
+                return written
+        raise PromptWriterError(
+            "The script mentions more than one prompt can describe; split it over more cuts.",
+            detail=f"{len(written.prompt)} characters with names only",
+        )
+
+    def _write(self, request: PromptRequest, detail_chars: int) -> WrittenPrompt:
         characters = [asset for asset in request.assets if not asset.is_location]
         locations = [asset for asset in request.assets if asset.is_location]
         action_sentence = _action_sentence(request.script, request.known_handles, characters)
-        action, described = _describe_in_action(action_sentence, request.known_handles, characters)
-        location = _setting(request.script, locations)
+        action, described = _describe_in_action(
+            action_sentence, request.known_handles, characters, detail_chars
+        )
+        location = _setting(request.script, locations, detail_chars)
         lighting = _lighting(request.script, locations)
         moods = _labels_in_order(request.script, _MOOD_WORDS)
         shot = ShotDraft(
@@ -450,7 +478,8 @@ class OfflinePromptWriter:
         )
         others = [asset for asset in characters if asset not in described]
         prompt = keep_mentions(
-            prompt=_compose(request.aspect_ratio, shot, action, others, moods), request=request
+            prompt=_compose(request.aspect_ratio, shot, action, others, moods, detail_chars),
+            request=request,
         )
         return WrittenPrompt(
             prompt=prompt, shot=shot.model_copy(update={"prompt": prompt}), writer=OFFLINE_WRITER
@@ -481,7 +510,7 @@ def _action_sentence(
 
 
 def _describe_in_action(
-    sentence: str, known_handles: tuple[str, ...], characters: list[AssetBrief]
+    sentence: str, known_handles: tuple[str, ...], characters: list[AssetBrief], detail_chars: int
 ) -> tuple[str, list[AssetBrief]]:
     """The sentence with "(Name: description)" after each character mention it holds.
 
@@ -496,25 +525,27 @@ def _describe_in_action(
         if asset is not None and (not follows or follows in _CLEAN_MENTION_ENDINGS):
             inserts.append((mention.end, asset))
     for end, asset in sorted(inserts, key=lambda insert: insert[0], reverse=True):
-        sentence = f"{sentence[:end]} ({_asset_summary(asset)}){sentence[end:]}"
+        sentence = f"{sentence[:end]} ({_asset_summary(asset, detail_chars)}){sentence[end:]}"
     return sentence.rstrip(" .!?。"), [asset for _, asset in inserts]
 
 
-def _asset_summary(asset: AssetBrief) -> str:
+def _asset_summary(asset: AssetBrief, detail_chars: int) -> str:
+    if not detail_chars:
+        return asset.name
     details = [asset.description.strip()]
     if asset.variation_description.strip():
         details.append(asset.variation_description.strip())
     elif asset.variation_name.strip().casefold() not in _PLAIN_VARIATION_NAMES:
         details.append(asset.variation_name.strip())
-    text = ", ".join(
-        _shorten(detail.rstrip(" ."), DESCRIPTION_MAX_CHARS) for detail in details if detail
-    )
+    text = ", ".join(_shorten(detail.rstrip(" ."), detail_chars) for detail in details if detail)
     return f"{asset.name}: {text}" if text else asset.name
 
 
-def _setting(script: str, locations: list[AssetBrief]) -> str:
+def _setting(script: str, locations: list[AssetBrief], detail_chars: int) -> str:
     if locations:
-        return "; ".join(f"@{asset.handle} ({_asset_summary(asset)})" for asset in locations)
+        return "; ".join(
+            f"@{asset.handle} ({_asset_summary(asset, detail_chars)})" for asset in locations
+        )
     match = _PLACE_RE.search(script)
     if match is None:
         return ""
@@ -560,7 +591,12 @@ def _shot_size(script: str, *, characters: int, places: int) -> str:
 
 
 def _compose(
-    aspect_ratio: str, shot: ShotDraft, action: str, others: list[AssetBrief], moods: list[str]
+    aspect_ratio: str,
+    shot: ShotDraft,
+    action: str,
+    others: list[AssetBrief],
+    moods: list[str],
+    detail_chars: int,
 ) -> str:
     ratio = _ASPECT_RATIO_WORDS.get(aspect_ratio, aspect_ratio)
     framing = f"{_SHOT_SIZE_WORDS[shot.shot_size]}, {_CAMERA_ANGLE_WORDS[shot.camera_angle]}"
@@ -568,7 +604,9 @@ def _compose(
         framing += f", {_CAMERA_MOVEMENT_WORDS[shot.camera_movement]}"
     parts = [f"Cinematic storyboard keyframe, {ratio}.", f"{framing}.", f"{action}."]
     if others:
-        described = "; ".join(f"@{asset.handle} ({_asset_summary(asset)})" for asset in others)
+        described = "; ".join(
+            f"@{asset.handle} ({_asset_summary(asset, detail_chars)})" for asset in others
+        )
         parts.append(f"Characters: {described}.")
     if shot.location:
         parts.append(f"Setting: {shot.location}.")

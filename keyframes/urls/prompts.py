@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from keyframes.views import prompts
+
+urlpatterns = [
+    path("cuts/<int:cut_id>/prompt/write/", prompts.prompt_write, name="prompt_write"),
+    path("cuts/<int:cut_id>/prompt/status/", prompts.prompt_status, name="prompt_status"),
+]
