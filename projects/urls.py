@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import export_views, settings_views, views
 
 app_name = "projects"
 
@@ -19,5 +19,28 @@ urlpatterns = [
         "<int:project_id>/cuts/<int:cut_id>/prompt/restore/",
         views.prompt_restore,
         name="prompt_restore",
+    ),
+    path("<int:project_id>/settings/", settings_views.project_settings_page, name="settings"),
+    path("<int:project_id>/cuts/<int:cut_id>/shot/", settings_views.cut_shot, name="cut_shot"),
+    path("<int:project_id>/export/", export_views.export_page, name="export"),
+    path(
+        "<int:project_id>/export/<slug:format_key>/",
+        export_views.export_download,
+        name="export_download",
+    ),
+    path(
+        "<int:project_id>/export/<slug:format_key>/start/",
+        export_views.export_start,
+        name="export_start",
+    ),
+    path(
+        "<int:project_id>/exports/<slug:token>/",
+        export_views.export_status,
+        name="export_status",
+    ),
+    path(
+        "<int:project_id>/exports/<slug:token>/download/",
+        export_views.export_result,
+        name="export_result",
     ),
 ]

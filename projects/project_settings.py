@@ -1,0 +1,78 @@
+"""Changing a project's settings and a cut's shot: validated here, saved in one transaction."""
+
+import copy
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cutflow.files import delete_files_after_commit, stored_image
+from keyframes.images import IngestedImage, ingest_image
+from keyframes.model_choice import check_model
+from projects.models import Cut, Project
+
+
+def update_project_settings(
+    *,
+    project: Project,
+    title: str,
+    quality_preset: str,
+    default_model: str,
+    label_references: bool,
+    style_text: str,
+    style_image: IO[bytes] | None = None,
+    remove_style_image: bool = False,
+) -> Project:
+    """Saves the settings; a new style image replaces the old one, whose files are removed
+    once the change is committed. Nothing is saved when any part is refused."""
+    check_default_model(project=project, quality_preset=quality_preset, key=default_model)
+    ingested = ingest_style_image(style_image) if style_image is not None else None
+    old_files = [project.style_image.name, project.style_thumbnail.name]
+    project.title = title
+    project.quality_preset = quality_preset
+    project.default_model = default_model
+    project.label_references = label_references
+    project.style_text = style_text
+    if ingested is not None:
+        save_with_style_image(project, ingested)
+    else:
+        if remove_style_image:
+            project.style_image = project.style_thumbnail = ""
+        with transaction.atomic():
+            project.save()
+    if ingested is not None or remove_style_image:
+        delete_files_after_commit(old_files)
+    return project
+
+
+def check_default_model(*, project: Project, quality_preset: str, key: str) -> None:
+    if not key:
+        return
+    # The tier being saved decides, not the one stored: both may change in one submit.
+    future = copy.copy(project)
+    future.quality_preset = quality_preset
+    try:
+        check_model(project=future, key=key)
+    except ValidationError as exc:
+        raise ValidationError({"default_model": exc.messages}) from exc
+
+
+def ingest_style_image(file: IO[bytes]) -> IngestedImage:
+    try:
+        return ingest_image(file)
+    except ValidationError as exc:
+        raise ValidationError({"style_image": exc.messages}) from exc
+
+
+def save_with_style_image(project: Project, ingested: IngestedImage) -> None:
+    fields = {"image_field": "style_image", "thumb_field": "style_thumbnail"}
+    with transaction.atomic(), stored_image(project, ingested, **fields):
+        project.save()
+
+
+def set_cut_shot(*, cut: Cut, shot_size: str, camera_angle: str, camera_movement: str) -> Cut:
+    cut.shot_size = shot_size
+    cut.camera_angle = camera_angle
+    cut.camera_movement = camera_movement
+    cut.save(update_fields=["shot_size", "camera_angle", "camera_movement", "updated_at"])
+    return cut

@@ -1,0 +1,84 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def shot_url(cut):
+    return reverse("projects:cut_shot", args=[cut.project_id, cut.pk])
+
+
+def test_shot_card_saves_the_three_fields_and_refreshes_the_cut_list(owner_client, cut):
+    response = owner_client.post(
+        shot_url(cut),
+        {"shot_size": "medium_close_up", "camera_angle": "low", "camera_movement": "dolly_in"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    cut.refresh_from_db()
+    assert (cut.shot_size, cut.camera_angle, cut.camera_movement) == (
+        "medium_close_up",
+        "low",
+        "dolly_in",
+    )
+    html = response.content.decode()
+    assert 'id="cut-shot"' in html and "Saved" in html
+    assert '<option value="medium_close_up" selected>' in html
+    # The cut list comes along for the out-of-band swap and shows the new shot size.
+    cut_list = html[html.index('id="cut-list"') :]
+    assert "Medium close-up" in cut_list
+
+
+def test_clearing_a_field_stores_blank(owner_client, cut):
+    cut.shot_size = "wide"
+    cut.save()
+
+    owner_client.post(shot_url(cut), {"shot_size": "", "camera_angle": "", "camera_movement": ""})
+
+    cut.refresh_from_db()
+    assert cut.shot_size == ""
+
+
+def test_an_unknown_shot_value_is_refused(owner_client, cut):
+    response = owner_client.post(
+        shot_url(cut),
+        {"shot_size": "macro", "camera_angle": "low", "camera_movement": ""},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "Select a valid choice" in response.content.decode()
+    cut.refresh_from_db()
+    assert (cut.shot_size, cut.camera_angle) == ("", "")
+
+
+def test_cut_editor_shows_the_shot_card_and_the_list_shows_the_size(owner_client, cut):
+    cut.shot_size = "extreme_wide"
+    cut.camera_angle = "overhead"
+    cut.save()
+
+    html = owner_client.get(cut.get_absolute_url()).content.decode()
+
+    assert shot_url(cut) in html
+    assert '<option value="overhead" selected>' in html
+    cut_item = html[html.index(f'id="cut-item-{cut.pk}"') : html.index('id="cut-shot"')]
+    assert "Extreme wide" in cut_item
+
+
+def test_saving_without_htmx_returns_to_the_cut(owner_client, cut):
+    response = owner_client.post(
+        shot_url(cut), {"shot_size": "wide", "camera_angle": "", "camera_movement": "static"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == cut.get_absolute_url()
+    cut.refresh_from_db()
+    assert cut.camera_movement == "static"
+
+
+def test_strangers_cannot_change_the_shot(stranger_client, cut):
+    response = stranger_client.post(
+        shot_url(cut), {"shot_size": "wide", "camera_angle": "", "camera_movement": ""}
+    )
+
+    assert response.status_code == 404
+    cut.refresh_from_db()
+    assert cut.shot_size == ""
