@@ -141,13 +141,13 @@ class Cut(models.Model):
     def __str__(self):
         return f"Cut {self.number} of {self.project}"
 
+    def get_absolute_url(self):
+        return reverse("projects:cut", args=[self.project_id, self.pk])
+
     @property
     def number(self) -> int:
         """1-based position shown to creators; set by the storyboard query when listed."""
         return getattr(self, "display_number", self.position + 1)
-
-    def get_absolute_url(self):
-        return reverse("projects:cut", args=[self.project_id, self.pk])
 
     def set_representative(self, keyframe) -> None:
         if keyframe.cut_id != self.pk:
@@ -183,3 +183,6 @@ class PromptRevision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Prompt of cut {self.cut_id} ({self.get_source_display()})"

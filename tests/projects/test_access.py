@@ -1,4 +1,4 @@
-"""Another user's objects are a 404, and every page but the landing and auth pages needs a sign-in."""
+"""Another user's objects are a 404; every page but the landing and auth pages needs sign-in."""
 
 import pytest
 from django.urls import reverse

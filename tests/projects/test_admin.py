@@ -14,15 +14,15 @@ def test_every_changelist_and_change_page_loads_for_staff_with_demo_data(client)
     staff.is_staff = staff.is_superuser = True
     staff.save()
     client.force_login(staff)
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         if model._meta.app_label not in {"projects", "characters", "keyframes", "credits"}:
             continue
         info = (model._meta.app_label, model._meta.model_name)
-        response = client.get(reverse("admin:%s_%s_changelist" % info))
+        response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, info
         first = model.objects.first()
         if first is not None:
-            response = client.get(reverse("admin:%s_%s_change" % info, args=[first.pk]))
+            response = client.get(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
             assert response.status_code == 200, info
 
 
