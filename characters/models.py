@@ -149,3 +149,6 @@ class CutVariationOverride(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cut", "asset"], name="one_override_per_asset_per_cut")
         ]
+
+    def __str__(self):
+        return f"{self.variation} in cut {self.cut_id}"

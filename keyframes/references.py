@@ -1,13 +1,17 @@
 """A cut's additional reference images: up to five, ordered, sent after the asset images."""
 
+import hashlib
 import io
+import mimetypes
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
+from PIL import Image
 
 from cutflow.files import delete_files_after_commit, stored_image
-from keyframes.images import MIN_GENERATED_SIDE, IngestedImage, ingest_image
+from keyframes.images import IngestedImage, ingest_image
 from keyframes.models import AdditionalReference, Keyframe
 from projects.models import Cut
 
@@ -23,7 +27,7 @@ def add_additional_reference(
         raise ValueError("pass exactly one of file or keyframe")
     _check_room(cut)
     if keyframe is not None:
-        ingested = _ingest_keyframe(cut=cut, keyframe=keyframe)
+        ingested = _copy_of_keyframe(cut=cut, keyframe=keyframe)
     else:
         try:
             ingested = ingest_image(file)
@@ -64,14 +68,33 @@ def _check_room(cut: Cut) -> int:
     return count
 
 
-def _ingest_keyframe(*, cut: Cut, keyframe: Keyframe) -> IngestedImage:
+def _copy_of_keyframe(*, cut: Cut, keyframe: Keyframe) -> IngestedImage:
+    """The keyframe's stored bytes, already checked on their way in, reused as they are (no
+    second lossy encode). A copy, not the same file: deleting the keyframe later must not
+    take the reference with it."""
     if keyframe.cut.project_id != cut.project_id:
         raise ValidationError("That keyframe belongs to another project.")
-    # A copy, not the keyframe's own file: deleting the keyframe later must not take the
-    # reference with it.
-    with keyframe.image.open("rb") as stored:
-        data = stored.read()
-    return ingest_image(io.BytesIO(data), min_side=MIN_GENERATED_SIDE)
+    content = _read_stored(keyframe.image.name)
+    thumbnail = _read_stored(keyframe.thumbnail.name)
+    with Image.open(io.BytesIO(thumbnail)) as header:
+        thumbnail_width, thumbnail_height = header.size
+    extension = keyframe.image.name.rsplit(".", 1)[-1].lower()
+    return IngestedImage(
+        content=content,
+        extension=extension,
+        mime_type=mimetypes.guess_type(keyframe.image.name)[0] or "image/jpeg",
+        width=keyframe.width,
+        height=keyframe.height,
+        sha256=hashlib.sha256(content).hexdigest(),
+        thumbnail=thumbnail,
+        thumbnail_width=thumbnail_width,
+        thumbnail_height=thumbnail_height,
+    )
+
+
+def _read_stored(name: str) -> bytes:
+    with default_storage.open(name, "rb") as stored:
+        return stored.read()
 
 
 def _renumber(references: list[AdditionalReference]) -> None:

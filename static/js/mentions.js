@@ -1,5 +1,5 @@
 // @handle autocomplete for the script and prompt fields, and a "prompt-changed" event that
-// lets the reference panel follow the prompt as it is typed.
+// lets the reference panel follow the prompt as it is typed and the model as it is picked.
 (function () {
   "use strict";
 
@@ -112,10 +112,10 @@
   }
 
   function suggest(field) {
+    const number = ++requestNumber; // a late answer for an earlier keystroke is ignored
     const url = mentionUrl(field);
     const partial = url && partialAtCursor(field);
     if (!partial) { close(); return; }
-    const number = ++requestNumber;
     fetchHandles(url, partial.typed).then(function (items) {
       if (number !== requestNumber || document.activeElement !== field) return;
       if (!items.length) { close(); return; }
@@ -137,6 +137,13 @@
       promptTimer = setTimeout(function () {
         document.body.dispatchEvent(new CustomEvent("prompt-changed"));
       }, PROMPT_PAUSE_MS);
+    }
+  });
+
+  // The panel also depends on the chosen model (how many references it takes).
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_model") {
+      document.body.dispatchEvent(new CustomEvent("prompt-changed"));
     }
   });
 

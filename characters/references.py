@@ -1,0 +1,336 @@
+"""The ordered list of reference images for a cut and a prompt.
+
+Every generation path calls ``resolve_references``: the sheets of the mentioned characters in
+mention order, then the images of the mentioned locations in mention order, then the cut's
+additional references in their order, then the project's style image when it has one.
+"""
+
+import mimetypes
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Prefetch
+
+from characters.mentions import find_mentions
+from characters.models import Asset, Variation, VariationImage
+from projects.models import Cut
+
+Role = Literal["character", "location", "additional", "style"]
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    role: Role
+    asset: Asset | None
+    handle: str
+    variation: Variation | None
+    image_name: str  # storage name; "" when the selected variation has no primary image
+    thumbnail_name: str
+    mime_type: str
+    label: str  # how the prompt and the UI name this image
+    reason: str  # why it is in the list
+    sha256: str
+    overridden: bool = False  # the variation is this cut's override, not the asset default
+    additional_reference: object | None = None  # the AdditionalReference row, for the panel
+
+    @property
+    def has_image(self) -> bool:
+        return bool(self.image_name)
+
+    @property
+    def thumbnail_url(self) -> str:
+        return default_storage.url(self.thumbnail_name) if self.thumbnail_name else ""
+
+    @property
+    def image_url(self) -> str:
+        return default_storage.url(self.image_name) if self.image_name else ""
+
+    def as_json(self) -> dict:
+        """A snapshot for a generation job's history: plain values only."""
+        return {
+            "role": self.role,
+            "handle": self.handle,
+            "asset_id": self.asset.pk if self.asset else None,
+            "variation_id": self.variation.pk if self.variation else None,
+            "variation_name": self.variation.name if self.variation else "",
+            "image_name": self.image_name,
+            "thumbnail_name": self.thumbnail_name,
+            "mime_type": self.mime_type,
+            "label": self.label,
+            "reason": self.reason,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass
+class ReferenceList:
+    entries: list[ReferenceEntry] = field(default_factory=list)
+    unknown_handles: list[str] = field(default_factory=list)
+    # Handles whose selected variation has no primary image; they have an entry without an
+    # image at their place in ``entries`` so the UI can show the gap where it is.
+    missing_images: list[str] = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self):
+        return len(self.entries)
+
+    @property
+    def images(self) -> list[ReferenceEntry]:
+        """The entries that have an image to send, in order."""
+        return [entry for entry in self.entries if entry.has_image]
+
+    def for_model(
+        self, max_references: int | None
+    ) -> tuple[list[ReferenceEntry], list[ReferenceEntry]]:
+        """(sent, dropped): a model taking fewer references gets the first ones."""
+        images = self.images
+        if max_references is None:
+            return images, []
+        return images[:max_references], images[max_references:]
+
+    def as_json(self) -> list[dict]:
+        return [entry.as_json() for entry in self.images]
+
+
+def resolve_references(*, cut: Cut, prompt: str) -> ReferenceList:
+    """The ordered reference images ``prompt`` calls for in ``cut``; a constant number of
+    queries however many mentions the prompt holds."""
+    project = cut.project
+    handles = list(Asset.objects.filter(project=project).values_list("handle", flat=True))
+    mentions = find_mentions(prompt, handles)
+    result = ReferenceList(unknown_handles=[m.handle for m in mentions if not m.known])
+    known = [mention.handle for mention in mentions if mention.known]
+    assets = _assets_with_images(project_id=project.pk, handles=known)
+    overrides = dict(
+        cut.variation_overrides.filter(asset__in=assets.values()).values_list(
+            "asset_id", "variation_id"
+        )
+    )
+    for kind in (Asset.Kind.CHARACTER, Asset.Kind.LOCATION):
+        for handle in known:
+            asset = assets.get(handle.casefold())
+            if asset is not None and asset.kind == kind:
+                entry = _asset_entry(asset, override_id=overrides.get(asset.pk))
+                if not entry.has_image:
+                    result.missing_images.append(asset.handle)
+                result.entries.append(entry)
+    result.entries += _additional_entries(cut)
+    style = _style_entry(project)
+    if style is not None:
+        result.entries.append(style)
+    return result
+
+
+def check_references(reference_list: ReferenceList) -> None:
+    """Raises a ValidationError for the prompt field when a mention cannot be sent."""
+    messages = []
+    unknown = reference_list.unknown_handles
+    if len(unknown) == 1:
+        messages.append(
+            f"Unknown mention: @{unknown[0]}. Add it as a character or location, "
+            "or fix the spelling."
+        )
+    elif unknown:
+        named = ", ".join(f"@{handle}" for handle in unknown)
+        messages.append(
+            f"Unknown mentions: {named}. Add them as characters or locations, or fix the spelling."
+        )
+    for entry in reference_list.entries:
+        if entry.asset is not None and not entry.has_image:
+            messages.append(missing_image_message(entry))
+    if messages:
+        raise ValidationError({"prompt": messages})
+
+
+def missing_image_message(entry: ReferenceEntry) -> str:
+    if entry.variation is None:
+        return f"@{entry.handle} has no variation with an image yet. Upload one on its page."
+    what = "character sheet" if entry.role == "character" else "image"
+    return (
+        f"@{entry.handle} has no primary {what} in “{entry.variation.name}”. Upload one, "
+        "or choose another variation for this cut."
+    )
+
+
+def variation_for_cut(asset: Asset, *, override_id: int | None) -> Variation | None:
+    """The cut's override, else the asset's default, else its first variation."""
+    variations = list(asset.variations.all())
+    for wanted in (override_id, asset.default_variation_id):
+        for variation in variations:
+            if wanted is not None and variation.pk == wanted:
+                return variation
+    return variations[0] if variations else None
+
+
+def mime_type_of(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _assets_with_images(*, project_id: int, handles: list[str]) -> dict[str, Asset]:
+    if not handles:
+        return {}
+    wanted = {handle.casefold() for handle in handles}
+    images = Prefetch("images", queryset=VariationImage.objects.order_by("-is_primary", "id"))
+    assets = Asset.objects.filter(project_id=project_id, handle__in=handles).prefetch_related(
+        Prefetch("variations", queryset=Variation.objects.prefetch_related(images))
+    )
+    return {asset.handle.casefold(): asset for asset in assets if asset.handle.casefold() in wanted}
+
+
+def _asset_entry(asset: Asset, *, override_id: int | None) -> ReferenceEntry:
+    variation = variation_for_cut(asset, override_id=override_id)
+    primary = variation.primary_image if variation is not None else None
+    if asset.is_character:
+        label = f"@{asset.handle}'s character sheet"
+    else:
+        label = f"the location @{asset.handle}"
+    return ReferenceEntry(
+        role=asset.kind,
+        asset=asset,
+        handle=asset.handle,
+        variation=variation,
+        image_name=primary.image.name if primary else "",
+        thumbnail_name=primary.thumbnail.name if primary else "",
+        mime_type=mime_type_of(primary.image.name) if primary else "",
+        label=label,
+        reason=f"mentioned as @{asset.handle}",
+        sha256=primary.sha256 if primary else "",
+        overridden=override_id is not None
+        and variation is not None
+        and variation.pk == override_id,
+    )
+
+
+def _additional_entries(cut: Cut) -> list[ReferenceEntry]:
+    entries = []
+    references = cut.additional_references.select_related("source_keyframe__cut")
+    for number, reference in enumerate(references, start=1):
+        source = reference.source_keyframe
+        reason = "added by you"
+        if source is not None:
+            reason = f"added by you from a keyframe of cut {source.cut.number}"
+        entries.append(
+            ReferenceEntry(
+                role="additional",
+                asset=None,
+                handle="",
+                variation=None,
+                image_name=reference.image.name,
+                thumbnail_name=reference.thumbnail.name,
+                mime_type=mime_type_of(reference.image.name),
+                label=f"additional reference {number}",
+                reason=reason,
+                sha256=reference.sha256,
+                additional_reference=reference,
+            )
+        )
+    return entries
+
+
+def _style_entry(project) -> ReferenceEntry | None:
+    # The seam for the project style feature: its image rides after everything else.
+    if not project.style_image:
+        return None
+    return ReferenceEntry(
+        role="style",
+        asset=None,
+        handle="",
+        variation=None,
+        image_name=project.style_image.name,
+        thumbnail_name=project.style_thumbnail.name or project.style_image.name,
+        mime_type=mime_type_of(project.style_image.name),
+        label="the project's style reference",
+        reason="the project's style",
+        sha256="",
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceCard:
+    """One card of the reference panel: an entry and what this model does with it."""
+
+    entry: ReferenceEntry
+    number: int | None  # place among the images sent; None when the entry has no image
+    dropped: bool
+    default_option_label: str = ""  # "Casual (default)": the choice that clears an override
+    variations: tuple[Variation, ...] = ()
+    can_move_earlier: bool = False
+    can_move_later: bool = False
+
+
+def reference_panel_context(
+    *,
+    cut: Cut,
+    prompt: str,
+    model_max_references: int | None = None,
+    model_label: str = "",
+    references: ReferenceList | None = None,
+) -> dict:
+    """What ``keyframes/reference_panel.html`` shows for ``prompt`` in ``cut``; pass
+    ``references`` when the caller has already resolved them."""
+    from keyframes.models import AdditionalReference
+
+    if references is None:
+        references = resolve_references(cut=cut, prompt=prompt)
+    sent, dropped = references.for_model(model_max_references)
+    numbers = {id(entry): number for number, entry in enumerate(references.images, start=1)}
+    dropped_ids = {id(entry) for entry in dropped}
+    additional_count = sum(1 for entry in references.entries if entry.role == "additional")
+    cards = []
+    for entry in references.entries:
+        place = entry.additional_reference.position if entry.additional_reference else None
+        cards.append(
+            ReferenceCard(
+                entry=entry,
+                number=numbers.get(id(entry)),
+                dropped=id(entry) in dropped_ids,
+                can_move_earlier=place is not None and place > 0,
+                can_move_later=place is not None and place < additional_count - 1,
+                **_variation_choices(entry.asset),
+            )
+        )
+    return {
+        "panel": True,
+        "cut": cut,
+        "project": cut.project,
+        "prompt": prompt,
+        "references": references,
+        "cards": cards,
+        "sent_count": len(sent),
+        "dropped_count": len(dropped),
+        "model_max_references": model_max_references,
+        "model_label": model_label,
+        "additional_count": additional_count,
+        "max_additional": AdditionalReference.MAX_PER_CUT,
+        "can_add_additional": additional_count < AdditionalReference.MAX_PER_CUT,
+        "continuity_keyframes": _continuity_keyframes(cut),
+    }
+
+
+def _continuity_keyframes(cut: Cut) -> list:
+    """The chosen keyframes of the project's other cuts, offered as references."""
+    cuts = list(
+        cut.project.cuts.exclude(pk=cut.pk)
+        .filter(representative__isnull=False)
+        .select_related("representative")
+    )
+    ordered_ids = cut.project.cuts.values_list("pk", flat=True)
+    numbers = {pk: number for number, pk in enumerate(ordered_ids, start=1)}
+    for each in cuts:
+        each.representative.cut_number = numbers.get(each.pk, each.number)
+    return [each.representative for each in cuts]
+
+
+def _variation_choices(asset: Asset | None) -> dict:
+    if asset is None:
+        return {}
+    default = variation_for_cut(asset, override_id=None)
+    name = default.name if default else ""
+    return {
+        "default_option_label": name if name.casefold() == "default" else f"{name} (default)",
+        "variations": tuple(asset.variations.all()),
+    }
