@@ -1,10 +1,13 @@
 from django.conf import settings
 
+from credits.checkout import purchases_enabled
+from credits.packages import credit_packages
 from credits.services import balance_of
 
 
 def credit_badge(request):
-    """The navbar badge: the signed-in creator's balance, amber when it runs low."""
+    """The navbar badge and purchase dialog: the balance (amber when it runs low) and what
+    is for sale."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -12,4 +15,6 @@ def credit_badge(request):
     return {
         "credit_balance": balance,
         "credit_balance_low": balance < settings.LOW_BALANCE_THRESHOLD,
+        "credit_packages": credit_packages(),
+        "purchases_enabled": purchases_enabled(),
     }

@@ -1,9 +1,12 @@
 """The credit ledger: every change of a balance is one conditional UPDATE plus one ledger row."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from credits.models import CreditAccount, CreditTransaction
 
@@ -15,6 +18,19 @@ class InsufficientCredits(ValidationError):
         super().__init__(
             f"This needs {needed} credits and you have {balance}. Buy more credits to continue.",
             code="insufficient_credits",
+        )
+
+
+@dataclass(frozen=True)
+class RefundState:
+    charged: int
+    refunded: int
+    refund_rows: int
+
+    def __str__(self) -> str:
+        rows = "row" if self.refund_rows == 1 else "rows"
+        return (
+            f"charged {self.charged} · refunded {self.refunded} ({self.refund_rows} refund {rows})"
         )
 
 
@@ -30,8 +46,10 @@ def balance_of(*, user) -> int:
 def _apply(*, account_id: int, amount: int, **row) -> CreditTransaction:
     """Moves the balance and writes the ledger row in the caller's transaction.
 
-    The UPDATE both changes and reads the balance (RETURNING), so concurrent writers
-    serialise on the row and every ledger row records the balance its own change produced.
+    The UPDATE takes the account's row lock and keeps it until the transaction ends. On
+    PostgreSQL a blocked UPDATE re-checks `balance >= amount` against the row as committed by
+    the writer before it, so concurrent spends can never take the balance below zero, and the
+    balance read back under the lock is the one this change produced.
     """
     with transaction.atomic():
         accounts = CreditAccount.objects.filter(pk=account_id)
@@ -50,39 +68,51 @@ def spend_credits(*, user, job, amount: int) -> CreditTransaction | None:
     """Charges a job before it runs. Call inside the job's creation transaction."""
     if amount <= 0:
         return None
+    from keyframes.models import GenerationJob
+
     account = get_account(user=user)
-    return _apply(
-        account_id=account.pk,
-        amount=-amount,
-        kind=CreditTransaction.Kind.CHARGE,
-        job=job,
-        memo=f"{job.model_key} × {job.count}",
-    )
+    with transaction.atomic():
+        charge = _apply(
+            account_id=account.pk,
+            amount=-amount,
+            kind=CreditTransaction.Kind.CHARGE,
+            job=job,
+            memo=f"{job.model_key} × {job.count}",
+        )
+        # The job mirrors its charge: its CHECK keeps refunds at or below it.
+        GenerationJob.objects.filter(pk=job.pk).update(credits_charged=amount)
+    job.credits_charged = amount
+    return charge
 
 
 def refund_candidate(*, job, slot: int, amount: int, reason: str = "") -> bool:
     """Returns one failed image's credits. Idempotent: a second call for the same slot
-    adds nothing (the ledger holds one refund per job and slot)."""
+    adds nothing and returns False."""
     if amount <= 0:
         return False
     from keyframes.models import GenerationJob
 
     account = get_account(user=job.user)
-    try:
-        with transaction.atomic():
-            _apply(
-                account_id=account.pk,
-                amount=amount,
-                kind=CreditTransaction.Kind.REFUND,
-                job=job,
-                candidate_slot=slot,
-                memo=(reason or "Image failed")[:300],
-            )
-            GenerationJob.objects.filter(pk=job.pk).update(
-                credits_refunded=F("credits_refunded") + amount
-            )
-    except IntegrityError:
-        return False
+    with transaction.atomic():
+        # The job's row lock serialises refunds of one job (a worker that already holds it
+        # keeps the same order), so the check below sees every earlier refund.
+        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+        already = CreditTransaction.objects.filter(
+            job=job, candidate_slot=slot, kind=CreditTransaction.Kind.REFUND
+        ).exists()
+        if already:
+            return False
+        _apply(
+            account_id=account.pk,
+            amount=amount,
+            kind=CreditTransaction.Kind.REFUND,
+            job=job,
+            candidate_slot=slot,
+            memo=(reason or f"Image {slot + 1} failed")[:300],
+        )
+        GenerationJob.objects.filter(pk=job.pk).update(
+            credits_refunded=F("credits_refunded") + amount
+        )
     return True
 
 
@@ -127,30 +157,45 @@ def adjust_credits(*, user, amount: int, memo: str, staff_user) -> CreditTransac
 def credit_purchase(*, user, credits: int, external_reference: str, memo: str) -> bool:
     """Adds purchased credits once per external reference (a Stripe Checkout session).
     Returns False when that reference was already credited."""
+    if credits <= 0:
+        raise ValueError("a purchase adds a positive number of credits")
     account = get_account(user=user)
-    try:
-        with transaction.atomic():
-            _apply(
-                account_id=account.pk,
-                amount=credits,
-                kind=CreditTransaction.Kind.PURCHASE,
-                external_reference=external_reference,
-                memo=memo,
-            )
-    except IntegrityError:
-        return False
+    with transaction.atomic():
+        # Two deliveries of one payment serialise on the account; the second sees the first.
+        CreditAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if CreditTransaction.objects.filter(external_reference=external_reference).exists():
+            return False
+        _apply(
+            account_id=account.pk,
+            amount=credits,
+            kind=CreditTransaction.Kind.PURCHASE,
+            external_reference=external_reference,
+            memo=memo,
+        )
     return True
 
 
-def ledger_mismatches() -> list[tuple[CreditAccount, int]]:
-    """Accounts whose balance differs from the sum of their ledger, with that sum."""
-    sums = dict(
-        CreditTransaction.objects.values("account")
-        .annotate(total=Sum("amount"))
-        .values_list("account", "total")
+def refund_state(*, job) -> RefundState:
+    """What the ledger says about one job: its charge, its refunds and how many there are."""
+    totals = CreditTransaction.objects.filter(job=job).aggregate(
+        charged=Coalesce(Sum("amount", filter=Q(kind=CreditTransaction.Kind.CHARGE)), 0),
+        refunded=Coalesce(Sum("amount", filter=Q(kind=CreditTransaction.Kind.REFUND)), 0),
+        refund_rows=Count("pk", filter=Q(kind=CreditTransaction.Kind.REFUND)),
     )
-    return [
-        (account, sums.get(account.pk, 0))
-        for account in CreditAccount.objects.select_related("user").order_by("pk")
-        if account.balance != sums.get(account.pk, 0)
-    ]
+    return RefundState(
+        charged=-totals["charged"], refunded=totals["refunded"], refund_rows=totals["refund_rows"]
+    )
+
+
+def ledger_mismatches() -> list[tuple[CreditAccount, int]]:
+    """Accounts whose balance differs from the sum of their ledger, with that sum.
+
+    One statement, so a live database is compared at a single snapshot.
+    """
+    accounts = (
+        CreditAccount.objects.select_related("user")
+        .annotate(ledger_sum=Coalesce(Sum("ledger__amount"), 0))
+        .exclude(balance=F("ledger_sum"))
+        .order_by("pk")
+    )
+    return [(account, account.ledger_sum) for account in accounts]
