@@ -352,6 +352,8 @@ class CandidateGivenUp(Exception):
 def fail_candidate(job: GenerationJob, candidate: Candidate, error: ProviderError) -> None:
     logger.info("Candidate %s of job %s failed: %s", candidate.slot, job.pk, error)
     with transaction.atomic():
+        # Lock the job first, in the same order as cancel_job and refund_candidate.
+        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
         failed = Candidate.objects.filter(
             pk=candidate.pk, status__in=[Candidate.Status.PENDING, Candidate.Status.RUNNING]
         ).update(

@@ -124,7 +124,8 @@ def prompt_restore(request, project_id, cut_id):
     try:
         services.restore_prompt(cut=cut, revision_id=int(request.POST.get("revision", 0)))
     except (ValidationError, ValueError):
-        form = CutTextForm(initial=initial_text(cut))
+        form = CutTextForm(data=initial_text(cut))
+        form.is_valid()
         form.add_error("prompt", "That earlier prompt is no longer in the history.")
     context = storyboard_context(cut.project, cut)
     if form is not None:
