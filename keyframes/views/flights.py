@@ -1,0 +1,101 @@
+"""Auto-Flight on the storyboard page: review the shot plan, confirm it, watch the cut list."""
+
+from uuid import uuid4
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from keyframes.flights import FlightRefused, ShotPlan, cut_progress, launch_flight, plan_flight
+from keyframes.model_choice import model_options
+from projects.access import get_owned_project
+from projects.models import Project
+
+COUNT_CHOICES = [("", "Each cut's own count")] + [(n, f"{n} per cut") for n in range(1, 5)]
+
+
+class FlightOptionsForm(forms.Form):
+    model = forms.ChoiceField(required=False)
+    count = forms.TypedChoiceField(
+        choices=COUNT_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    include_done = forms.BooleanField(
+        required=False, label="Also cuts that already have a representative"
+    )
+    launch_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        usable = [option.spec for option in model_options(project) if not option.unavailable]
+        self.fields["model"].choices = [("", "Each cut's own model")] + [
+            (spec.key, f"{spec.label} · {spec.credits_per_image} credits/image") for spec in usable
+        ]
+
+
+def plan_for(form: FlightOptionsForm, *, project: Project, user) -> ShotPlan | None:
+    if not form.is_valid():
+        return None
+    return plan_flight(
+        project=project,
+        user=user,
+        model_key=form.cleaned_data["model"],
+        count=form.cleaned_data["count"],
+        include_done=form.cleaned_data["include_done"],
+    )
+
+
+@require_GET
+def flight_plan(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    form = FlightOptionsForm(request.GET, project=project)
+    plan = plan_for(form, project=project, user=request.user)
+    launch_key = request.GET.get("launch_key") or uuid4().hex
+    return render_plan(request, project=project, form=form, plan=plan, launch_key=launch_key)
+
+
+@require_POST
+def flight_launch(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    form = FlightOptionsForm(request.POST, project=project)
+    plan = plan_for(form, project=project, user=request.user)
+    if plan is not None:
+        try:
+            flight = launch_flight(plan=plan, launch_key=form.cleaned_data["launch_key"])
+        except FlightRefused:
+            pass  # the page lists the reasons
+        else:
+            started = flight.jobs.count()
+            messages.success(
+                request, f"Auto-Flight {flight.pk} started: {started} cuts are generating."
+            )
+            return redirect(project)
+    launch_key = request.POST.get("launch_key") or uuid4().hex
+    return render_plan(
+        request, project=project, form=form, plan=plan, launch_key=launch_key, status=409
+    )
+
+
+def render_plan(request, *, project, form, plan, launch_key, status=200):
+    template = "keyframes/flight_plan.html"
+    if request.htmx:
+        template += "#flight-plan"
+    context = {"project": project, "form": form, "plan": plan, "launch_key": launch_key}
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def flight_cut_list(request, project_id):
+    """The storyboard's cut list with each generating cut's images so far; it keeps polling
+    itself while any cut is generating."""
+    project = get_owned_project(user=request.user, project_id=project_id)
+    cuts = list(project.cuts.select_related("representative"))
+    progress = cut_progress(cuts=cuts)
+    selected = None
+    for number, each in enumerate(cuts, start=1):
+        each.display_number = number
+        each.progress = progress.get(each.pk)
+        if str(each.pk) == request.GET.get("cut"):
+            selected = each
+    context = {"project": project, "cuts": cuts, "cut": selected}
+    return render(request, "projects/storyboard.html#cut-list", context)
