@@ -144,13 +144,22 @@ def initial_text(cut: Cut) -> dict:
     return {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
 
 
-def storyboard_context(project: Project, cut: Cut | None) -> dict:
+def cut_list_context(project: Project, cut: Cut | None) -> dict:
+    """The left column: cuts in order, numbered, with the progress of any generation."""
+    from keyframes.flights import cut_progress
+
     cuts = list(project.cuts.select_related("representative"))
+    progress = cut_progress(cuts=cuts)
     for number, each in enumerate(cuts, start=1):
         each.display_number = number
+        each.progress = progress.get(each.pk)
         if cut is not None and each.pk == cut.pk:
             cut.display_number = number
-    context = {"project": project, "cuts": cuts, "cut": cut}
+    return {"project": project, "cuts": cuts, "cut": cut}
+
+
+def storyboard_context(project: Project, cut: Cut | None) -> dict:
+    context = cut_list_context(project, cut)
     if cut is not None:
         context["text_form"] = CutTextForm(initial=initial_text(cut))
         context["prompt_history"] = cut.prompt_revisions.all()[:5]

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from keyframes.flights import FlightRefused, ShotPlan, cut_progress, launch_flight, plan_flight
+from keyframes.flights import FlightRefused, ShotPlan, launch_flight, plan_flight
 from keyframes.model_choice import model_options
 from projects.access import get_owned_project
 from projects.models import Project
+from projects.views import cut_list_context
 
 COUNT_CHOICES = [("", "Each cut's own count")] + [(n, f"{n} per cut") for n in range(1, 5)]
 
@@ -89,13 +90,7 @@ def flight_cut_list(request, project_id):
     """The storyboard's cut list with each generating cut's images so far; it keeps polling
     itself while any cut is generating."""
     project = get_owned_project(user=request.user, project_id=project_id)
-    cuts = list(project.cuts.select_related("representative"))
-    progress = cut_progress(cuts=cuts)
-    selected = None
-    for number, each in enumerate(cuts, start=1):
-        each.display_number = number
-        each.progress = progress.get(each.pk)
-        if str(each.pk) == request.GET.get("cut"):
-            selected = each
-    context = {"project": project, "cuts": cuts, "cut": selected}
+    cut_id = request.GET.get("cut", "")
+    selected = project.cuts.filter(pk=int(cut_id)).first() if cut_id.isdigit() else None
+    context = cut_list_context(project, selected)
     return render(request, "projects/storyboard.html#cut-list", context)
