@@ -1,0 +1,148 @@
+"""The cut editor's keyframe canvas: generate, poll, select, delete, upload, cancel."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from credits.services import InsufficientCredits
+from keyframes import canvas as services
+from keyframes.editor import canvas_context, controls_context, cut_list_context
+from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
+from keyframes.generation import cancel_job
+from keyframes.models import GenerationJob, Keyframe
+from projects.access import get_owned_cut
+from projects.forms import CutTextForm
+from projects.models import Cut
+from projects.views import storyboard_context
+
+CANVAS_RESPONSE = "keyframes/canvas_response.html"
+
+
+@require_GET
+def canvas(request, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    return render(request, CANVAS_RESPONSE, canvas_response_context(cut))
+
+
+@require_GET
+def generate_controls(request, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    form = GenerationChoiceForm(request.GET)
+    choice = form.cleaned_data if form.is_valid() else {}
+    context = {"cut": cut, "project": cut.project} | controls_context(
+        cut,
+        model_key=choice.get("model"),
+        count=choice.get("count"),
+        prompt=request.GET.get("prompt"),
+    )
+    return render(request, "keyframes/canvas.html#controls", context)
+
+
+@require_POST
+def generate(request, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    form = GenerateForm(request.POST)
+    text_form = CutTextForm(request.POST if "prompt" in request.POST else None)
+    errors = {}
+    try:
+        start_from_forms(request, cut, form, text_form)
+    except InsufficientCredits as exc:
+        errors = {"credits": exc.messages}
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not request.htmx:
+        for message in sum(errors.values(), []):
+            messages.error(request, message)
+        return redirect(cut)
+    context = canvas_response_context(cut) | {"controls_oob": True}
+    context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
+    if "prompt" in errors:
+        context = prompt_error_context(cut, text_form, errors["prompt"]) | context
+    response = render(request, CANVAS_RESPONSE, context)
+    if "credits" in errors:
+        response["HX-Trigger"] = "open-purchase-dialog"
+    return response
+
+
+def start_from_forms(request, cut: Cut, form: GenerateForm, text_form: CutTextForm) -> None:
+    if text_form.is_bound and not text_form.is_valid():
+        raise ValidationError(text_form.errors.as_data())
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    services.save_text_and_generate(
+        cut=cut,
+        user=request.user,
+        text=text_form.cleaned_data if text_form.is_bound else None,
+        model_key=form.cleaned_data["model"],
+        count=form.cleaned_data["count"],
+        idempotency_key=form.cleaned_data["idempotency_key"],
+    )
+
+
+def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[str]) -> dict:
+    """The cut's text form with the error beside the prompt, swapped in out of band."""
+    if not text_form.is_bound:
+        text_form = CutTextForm(
+            {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
+        )
+        text_form.is_valid()
+    for message in prompt_errors:
+        if message not in text_form.errors.get("prompt", []):
+            text_form.add_error("prompt", message)
+    return storyboard_context(cut.project, cut) | {"text_form": text_form, "text_form_oob": True}
+
+
+@require_POST
+def select_keyframe(request, cut_id, keyframe_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
+    services.select_representative(cut=cut, keyframe=keyframe)
+    return canvas_response(request, cut)
+
+
+@require_POST
+def delete_keyframe(request, cut_id, keyframe_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
+    services.delete_keyframe(cut=cut, keyframe=keyframe)
+    return canvas_response(request, cut)
+
+
+@require_POST
+def upload_keyframe(request, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    form = UploadKeyframeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.upload_keyframe(cut=cut, file=form.cleaned_data["file"])
+            form = UploadKeyframeForm()
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    if not request.htmx:
+        for message in form.errors.get("file", []):
+            messages.error(request, message)
+    return canvas_response(request, cut, upload_form=form)
+
+
+@require_POST
+def cancel_generation(request, cut_id, job_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    job = get_object_or_404(GenerationJob, pk=job_id, cut=cut)
+    cancel_job(job=job)
+    cut.refresh_from_db()
+    return canvas_response(request, cut)
+
+
+def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None = None):
+    if not request.htmx:
+        return redirect(cut)
+    context = canvas_response_context(cut, upload_form=upload_form)
+    return render(request, CANVAS_RESPONSE, context)
+
+
+def canvas_response_context(cut: Cut, *, upload_form: UploadKeyframeForm | None = None) -> dict:
+    # The cut list and status chip ride along (picked by hx-select-oob), so the cut's
+    # thumbnail and status follow a new representative or a finished job at once.
+    cut.refresh_from_db(fields=["status", "representative", "model", "candidate_count"])
+    return cut_list_context(cut) | canvas_context(cut, upload_form=upload_form)
