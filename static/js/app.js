@@ -2,9 +2,10 @@
 (function () {
   "use strict";
 
+  // Plain forms confirm on submit; htmx forms confirm through htmx:confirm below, once.
   document.addEventListener("submit", function (event) {
     const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) {
+    if (form && !form.matches("[hx-post],[hx-get]") && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
