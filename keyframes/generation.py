@@ -134,6 +134,8 @@ def create_job(*, cut, user, plan, negative_prompt, idempotency_key, flight) -> 
         model_key=spec.key,
         count=plan.count,
         prompt=plan.prompt,
+        # Snapshotted now: editing the cut's shot or the project's style later changes nothing.
+        sent_prompt=prompt_to_send(cut=cut, prompt=plan.prompt),
         negative_prompt=negative_prompt.strip() if spec.supports_negative_prompt else "",
         aspect_ratio=cut.project.aspect_ratio,
         references=[entry.as_json() for entry in plan.sent],
@@ -186,7 +188,7 @@ class CandidateRunner:
         self.spec = spec
         self.references = references
         self.provider = provider_name_for(spec)
-        self.prompt = prompt_to_send(job)
+        self.prompt = job.sent_prompt or job.prompt
         self.label_references = job.cut.project.label_references
         self.in_flight: dict[Future, Candidate] = {}
         self.last_cancel_check = 0.0
@@ -226,7 +228,7 @@ class CandidateRunner:
         for future in done:
             candidate = self.in_flight.pop(future)
             try:
-                store_candidate_image(self.job, candidate, future.result())
+                store_candidate_image(self.job, candidate, future.result(), self.prompt)
             except ProviderError as error:
                 fail_candidate(self.job, candidate, error)
 
@@ -269,22 +271,23 @@ def models_served_by(provider: str) -> list[str]:
     return [key for key, spec in MODELS.items() if provider_name_for(spec) == provider]
 
 
-def prompt_to_send(job: GenerationJob) -> str:
-    """The creator's prompt with the cut's shot and the project's style folded in."""
-    cut = job.cut
-    parts = []
-    shot = ", ".join(
+def prompt_to_send(*, cut: Cut, prompt: str) -> str:
+    """The creator's prompt with the cut's shot and the project's style folded in; a shot
+    detail the prompt already names is not repeated."""
+    shot = [
         label
         for value, label in (
             (cut.shot_size, cut.get_shot_size_display() + " shot"),
             (cut.camera_angle, cut.get_camera_angle_display()),
             (cut.camera_movement, cut.get_camera_movement_display() + " camera"),
         )
-        if value
-    )
+        if value and label.lower() not in prompt.lower()
+    ]
+    parts = []
     if shot:
-        parts.append(shot[0].upper() + shot[1:].lower() + ".")
-    parts.append(job.prompt)
+        text = ", ".join(shot).lower()
+        parts.append(text[0].upper() + text[1:] + ".")
+    parts.append(prompt)
     if cut.project.style_text:
         parts.append(f"Style: {cut.project.style_text}")
     return " ".join(parts)
@@ -309,7 +312,9 @@ def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | Pr
     return tuple(images)
 
 
-def store_candidate_image(job: GenerationJob, candidate: Candidate, result: GeneratedImage):
+def store_candidate_image(
+    job: GenerationJob, candidate: Candidate, result: GeneratedImage, request_prompt: str
+):
     try:
         ingested = ingest_generated_image(result.data)
     except ValidationError as exc:
@@ -338,7 +343,8 @@ def store_candidate_image(job: GenerationJob, candidate: Candidate, result: Gene
             if not finished:
                 raise CandidateGivenUp
             keyframe.save()
-            GenerationJob.objects.filter(pk=job.pk, sent_prompt="").update(
+            # The provider's text adds the reference labels to the folded prompt.
+            GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
                 sent_prompt=result.sent_prompt
             )
     except CandidateGivenUp:

@@ -226,3 +226,27 @@ def test_automatic_choice_falls_back_to_drafts_without_any_key(funded_user, sett
     cut = make_cut(project=make_project(owner=funded_user), prompt="a quiet street")
     job = start(cut, funded_user, model_key="")
     assert job.model_key == "local-draft"
+
+
+def test_shot_and_style_are_folded_into_the_prompt_sent(fake_provider, funded_user, story_cut):
+    story_cut.shot_size, story_cut.camera_angle = "close_up", "low"
+    story_cut.save()
+    story_cut.project.style_text = "ink wash, muted colours"
+    story_cut.project.save()
+    job = start(story_cut, funded_user, count=1, prompt="Wide shot? No: @Seohee in @Cafe")
+    story_cut.shot_size = "wide"  # editing the cut later does not change the job
+    story_cut.save()
+    run_generation(job=job)
+    sent = fake_provider.replicate_inputs()[0]["prompt"]
+    assert "Close-up shot, low angle." in sent
+    assert sent.endswith("Style: ink wash, muted colours")
+    job.refresh_from_db()
+    assert job.prompt == "Wide shot? No: @Seohee in @Cafe"  # the creator's text, unchanged
+    assert job.sent_prompt == sent
+
+
+def test_a_shot_the_prompt_already_names_is_not_repeated(funded_user, story_cut):
+    story_cut.shot_size = "wide"
+    story_cut.save()
+    job = start(story_cut, funded_user, model_key="local-draft", prompt="Wide shot of @Cafe")
+    assert job.sent_prompt == "Wide shot of @Cafe"
