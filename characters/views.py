@@ -336,6 +336,10 @@ def _render_panel(request, cut, *, error: str = ""):
     prompt = params.get("prompt")
     if prompt is None:
         prompt = cut.prompt
+    # With no prompt yet, preview what the script's mentions will attach.
+    from_script = not prompt.strip()
+    if from_script:
+        prompt = cut.script
     references = resolve_references(cut=cut, prompt=prompt)
     context = reference_panel_context(
         cut=cut,
@@ -344,6 +348,7 @@ def _render_panel(request, cut, *, error: str = ""):
         **_model_limits(cut, params.get("model", ""), references),
     )
     context["panel_error"] = error
+    context["from_script"] = from_script and bool(prompt.strip())
     return render(request, "keyframes/reference_panel.html", context)
 
 

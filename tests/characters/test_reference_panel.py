@@ -47,6 +47,14 @@ def test_prompt_defaults_to_the_saved_prompt(owner_client, project, cast):
     assert "@Jake" in html and "@Seohee" not in html
 
 
+def test_without_a_prompt_the_panel_previews_the_scripts_mentions(owner_client, project, cast):
+    cut = make_cut(project=project, script="@Seohee waits in @Cafe", prompt="")
+    html = panel(owner_client, cut, prompt="")
+    assert '<strong class="ref-title">@Seohee' in html
+    assert '<strong class="ref-title">@Cafe' in html
+    assert "No prompt yet: these are the references the script mentions." in html
+
+
 def test_unknown_mention_is_flagged(owner_client, cut, cast):
     html = panel(owner_client, cut, prompt="@Jake and @Mina")
     assert "Unknown mention" in html and "<strong>@Mina</strong>" in html
