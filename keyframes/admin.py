@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from credits.services import refund_state
+from keyframes.generation import cancel_job
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
+from keyframes.provider_health import provider_health
 
 
 class CandidateInline(admin.TabularInline):
@@ -48,6 +50,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "model_key"]
     search_fields = ["user__email", "cut__project__title", "idempotency_key", "prompt"]
     raw_id_fields = ["user", "cut", "flight"]
+    actions = ["cancel_jobs"]
     readonly_fields = [
         "credits_charged",
         "credits_refunded",
@@ -65,6 +68,21 @@ class GenerationJobAdmin(admin.ModelAdmin):
     @admin.display(description="Refund state (ledger)")
     def ledger_refunds(self, job):
         return str(refund_state(job=job))
+
+    def changelist_view(self, request, extra_context=None):
+        # A provider whose calls keep failing is the first thing support should see.
+        for health in provider_health():
+            if health.failing:
+                messages.warning(request, health.summary())
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Cancel selected jobs (refund images not yet sent)")
+    def cancel_jobs(self, request, queryset):
+        cancelled = 0
+        for job in queryset.exclude(status__in=GenerationJob.FINAL_STATUSES):
+            cancel_job(job=job)
+            cancelled += 1
+        self.message_user(request, f"Cancelled {cancelled} job(s); unsent images were refunded.")
 
 
 @admin.register(Keyframe)

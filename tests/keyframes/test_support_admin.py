@@ -1,0 +1,63 @@
+"""What support staff see about jobs and providers in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from credits.services import balance_of
+from keyframes.generation import run_generation, start_generation
+from keyframes.models import GenerationJob
+from tests.factories import make_cut, make_project, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = make_user(email="support@example.com")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    return client
+
+
+def start(user, cut, key, count=4):
+    return start_generation(
+        cut=cut,
+        user=user,
+        prompt="a quiet street",
+        count=count,
+        idempotency_key=key,
+        model_key="flux-2-pro",
+    )
+
+
+def test_a_failing_provider_is_reported_on_the_jobs_page(fake_provider, staff_client):
+    user = make_user(credits=100)
+    cut = make_cut(project=make_project(owner=user))
+    fake_provider.fail_next(4, "moderation")
+    run_generation(job=start(user, cut, "a"))
+    response = staff_client.get(reverse("admin:keyframes_generationjob_changelist"))
+    html = response.content.decode().lower()
+    assert "replicate: 4 of 4 image calls failed in the last hour" in html
+    assert "nsfw content detected" in html  # the raw detail, for support
+
+
+def test_a_healthy_provider_raises_no_warning(fake_provider, staff_client):
+    user = make_user(credits=100)
+    cut = make_cut(project=make_project(owner=user))
+    run_generation(job=start(user, cut, "a"))
+    response = staff_client.get(reverse("admin:keyframes_generationjob_changelist"))
+    assert "image calls failed" not in response.content.decode()
+
+
+def test_support_can_cancel_a_queued_job_and_the_credits_come_back(fake_provider, staff_client):
+    user = make_user(credits=100)
+    job = start(user, make_cut(project=make_project(owner=user)), "a")
+    assert balance_of(user=user) == 80
+    staff_client.post(
+        reverse("admin:keyframes_generationjob_changelist"),
+        {"action": "cancel_jobs", "_selected_action": [job.pk]},
+    )
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.CANCELLED
+    assert balance_of(user=user) == 100
