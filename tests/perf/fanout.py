@@ -1,0 +1,161 @@
+"""Sections 1 and 2: generation against a fake provider with a set latency per image.
+
+The real Replicate client talks to tests.fakes.provider_server on 127.0.0.1, so the figures
+include everything Cutflow adds: the HTTP round trips, the gate row, ingesting and storing.
+"""
+
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from queue import Empty, SimpleQueue
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import override_settings
+
+from keyframes.flights import launch_flight, plan_flight
+from keyframes.generation import run_generation, start_generation
+from keyframes.models import GenerationJob, Keyframe
+from projects.models import Cut
+from tests.factories import make_cut, make_project
+from tests.fakes.provider_server import FakeProviderServer
+from tests.perf.report import Report, Row, median
+from tests.perf.seed import MODEL_KEY, PROMPT
+
+FANOUT = "1 fan-out"
+FLIGHT = "2 auto-flight"
+
+
+class BenchmarkBroken(Exception):
+    """The code under test did not do what is being timed (e.g. a candidate failed)."""
+
+
+@contextmanager
+def fake_replicate(*, latency: float) -> Iterator[FakeProviderServer]:
+    server = FakeProviderServer(latency=latency).start()
+    try:
+        with override_settings(
+            REPLICATE_API_TOKEN="r8_bench-token", REPLICATE_BASE_URL=server.replicate_base_url
+        ):
+            yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def replicate_cap(cap: int) -> Iterator[None]:
+    with override_settings(PROVIDER_CONCURRENCY=settings.PROVIDER_CONCURRENCY | {"replicate": cap}):
+        yield
+
+
+def timed_job(*, cut: Cut, user, count: int) -> float:
+    """Seconds from asking for ``count`` images to the last one stored."""
+    started = time.perf_counter()
+    job = start_generation(
+        cut=cut,
+        user=user,
+        prompt=PROMPT,
+        count=count,
+        idempotency_key=uuid4().hex,
+        model_key=MODEL_KEY,
+    )
+    job = run_generation(job=job)
+    wall = time.perf_counter() - started
+    stored = Keyframe.objects.filter(job=job).count()
+    if stored != count:
+        raise BenchmarkBroken(
+            f"job {job.pk} stored {stored} of {count} images: {job.error_message}"
+        )
+    return wall
+
+
+def measure_fanout(report: Report, *, owner, latency: float, repeats: int, count: int = 4):
+    cut = make_cut(project=make_project(owner=owner, title="Fan-out"), prompt=PROMPT)
+    with fake_replicate(latency=0.0) as server:
+        timed_job(cut=cut, user=owner, count=count)  # warm-up: imports, clients, connections
+        server.latency = latency
+        server.max_in_flight = 0
+        parallel = [timed_job(cut=cut, user=owner, count=count) for _ in range(repeats)]
+        in_flight = server.max_in_flight
+        with replicate_cap(1):
+            sequential = [timed_job(cut=cut, user=owner, count=count) for _ in range(repeats)]
+    report.add(
+        Row(
+            FANOUT,
+            f"{count}-candidate job wall / latency",
+            median(parallel) / latency,
+            "x",
+            1.15,
+            f"median of {repeats}: {median(parallel):.3f} s at {latency:g} s per image; "
+            f"{in_flight} calls in flight at most",
+        )
+    )
+    report.add(
+        Row(
+            FANOUT,
+            "baseline: same job, concurrency 1",
+            median(sequential) / latency,
+            "x",
+            None,
+            f"median of {repeats}: {median(sequential):.3f} s (a sequential job scores {count})",
+        )
+    )
+
+
+def measure_flight(
+    report: Report, *, owner, latency: float, cuts: int, count: int, workers: int, cap: int
+):
+    """``workers`` threads stand in for django-q2 workers; the gate row caps the provider."""
+    project = make_project(owner=owner, title="Auto-Flight")
+    Cut.objects.bulk_create(
+        Cut(project=project, position=n, script=PROMPT, prompt=PROMPT) for n in range(cuts)
+    )
+    with fake_replicate(latency=latency) as server, replicate_cap(cap):
+        started = time.perf_counter()
+        plan = plan_flight(project=project, user=owner, model_key=MODEL_KEY, count=count)
+        flight = launch_flight(plan=plan, launch_key=uuid4().hex)
+        job_ids = list(flight.jobs.values_list("pk", flat=True))
+        run_in_workers(job_ids, workers=workers)
+        wall = time.perf_counter() - started
+    images = cuts * count
+    stored = Keyframe.objects.filter(job__flight=flight).count()
+    if stored != images:
+        raise BenchmarkBroken(f"the flight stored {stored} of {images} images")
+    ideal = math.ceil(images / cap) * latency
+    report.add(
+        Row(
+            FLIGHT,
+            f"{cuts} cuts x {count}: wall / ideal",
+            wall / ideal,
+            "x",
+            1.25,
+            f"{wall:.2f} s vs ceil({images}/{cap}) x {latency:g} s = {ideal:g} s; W={workers}, "
+            f"C={cap}; {server.max_in_flight} calls in flight at most",
+        )
+    )
+    if server.max_in_flight > cap:
+        raise BenchmarkBroken(f"{server.max_in_flight} calls were in flight with a cap of {cap}")
+
+
+def run_in_workers(job_ids: list[int], *, workers: int) -> None:
+    queue: SimpleQueue[int] = SimpleQueue()
+    for job_id in job_ids:
+        queue.put(job_id)
+
+    def worker() -> None:
+        try:
+            while True:
+                try:
+                    job_id = queue.get_nowait()
+                except Empty:
+                    return
+                run_generation(job=GenerationJob.objects.get(pk=job_id))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(worker) for _ in range(workers)]:
+            future.result()
