@@ -312,17 +312,21 @@ def reference_panel_context(
 
 
 def _continuity_keyframes(cut: Cut) -> list:
-    """The chosen keyframes of the project's other cuts, offered as references."""
-    cuts = list(
+    """The chosen keyframes of the project's other cuts, offered as references: the previous
+    cut's first (a scene that returns to a place reuses its last frame), then nearest first."""
+    ordered_ids = list(cut.project.cuts.values_list("pk", flat=True))
+    numbers = {pk: number for number, pk in enumerate(ordered_ids, start=1)}
+    here = numbers.get(cut.pk, 0)
+    cuts = (
         cut.project.cuts.exclude(pk=cut.pk)
         .filter(representative__isnull=False)
         .select_related("representative")
     )
-    ordered_ids = cut.project.cuts.values_list("pk", flat=True)
-    numbers = {pk: number for number, pk in enumerate(ordered_ids, start=1)}
-    for each in cuts:
-        each.representative.cut_number = numbers.get(each.pk, each.number)
-    return [each.representative for each in cuts]
+    keyframes = []
+    for each in sorted(cuts, key=lambda c: (numbers[c.pk] > here, abs(numbers[c.pk] - here))):
+        each.representative.cut_number = numbers[each.pk]
+        keyframes.append(each.representative)
+    return keyframes
 
 
 def _variation_choices(asset: Asset | None) -> dict:
