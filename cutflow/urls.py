@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from django.views.static import serve
 
+from cutflow.media import serve_media
 from projects import views as project_views
 
 urlpatterns = [
@@ -20,9 +19,5 @@ urlpatterns = [
 if settings.DEBUG or settings.SERVE_MEDIA:
     # Local file storage only; production serves media from S3 or the proxy.
     urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$",
-            login_not_required(serve),
-            {"document_root": settings.MEDIA_ROOT},
-        )
+        re_path(r"^media/(?P<path>.*)$", serve_media, name="media"),
     ]

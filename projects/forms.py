@@ -1,7 +1,23 @@
+import re
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from projects.models import Project
+
+# Invisible characters (escape codes, bells, backspaces) that pasting can bring along; tabs and
+# line breaks are fine. NUL is refused by Django's own CharField validator.
+CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def refuse_control_characters(value: str) -> None:
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            "This text contains invisible control characters (often pasted along with it); "
+            "delete them and try again.",
+            code="control_characters",
+        )
 
 
 class ProjectForm(forms.ModelForm):
@@ -20,6 +36,7 @@ class CutTextForm(forms.Form):
     script = forms.CharField(
         required=False,
         max_length=settings.SCRIPT_MAX_CHARS,
+        validators=[refuse_control_characters],
         widget=forms.Textarea(
             attrs={"rows": 5, "placeholder": "@Seohee waits by the window of @Cafe…"}
         ),
@@ -27,11 +44,13 @@ class CutTextForm(forms.Form):
     prompt = forms.CharField(
         required=False,
         max_length=settings.PROMPT_MAX_CHARS,
+        validators=[refuse_control_characters],
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "The image prompt."}),
     )
     negative_prompt = forms.CharField(
         required=False,
         max_length=1000,
+        validators=[refuse_control_characters],
         widget=forms.TextInput(attrs={"placeholder": "blurry, distorted face, extra fingers"}),
     )
 

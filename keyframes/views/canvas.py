@@ -1,11 +1,13 @@
 """The cut editor's keyframe canvas: generate, poll, select, delete, upload, cancel."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from credits.services import InsufficientCredits
+from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes import canvas as services
 from keyframes.editor import canvas_context, controls_context, cut_list_context
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
@@ -44,11 +46,14 @@ def generate(request, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     form = GenerateForm(request.POST)
     text_form = CutTextForm(request.POST if "prompt" in request.POST else None)
-    errors = {}
+    errors, status = {}, 200
     try:
+        check_rate_limit(user=request.user, action="generate", rate=settings.GENERATION_RATE_LIMIT)
         start_from_forms(request, cut, form, text_form)
     except InsufficientCredits as exc:
         errors = {"credits": exc.messages}
+    except RateLimited as exc:
+        errors, status = exc.message_dict, 429
     except ValidationError as exc:
         errors = exc.message_dict
     if not request.htmx:
@@ -59,7 +64,7 @@ def generate(request, cut_id):
     context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
     if "prompt" in errors:
         context = prompt_error_context(cut, text_form, errors["prompt"]) | context
-    response = render(request, CANVAS_RESPONSE, context)
+    response = render(request, CANVAS_RESPONSE, context, status=status)
     if "credits" in errors:
         response["HX-Trigger"] = "open-purchase-dialog"
     return response

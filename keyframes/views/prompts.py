@@ -1,5 +1,6 @@
 """The Generate prompt button of the cut editor and the status it polls while the writer runs."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -7,6 +8,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes import prompting
 from projects import services as project_services
 from projects.access import get_owned_cut
@@ -25,17 +27,24 @@ def prompt_write(request, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     typed = "script" in request.POST
     form = CutTextForm(request.POST if typed else initial_text(cut))
+    status = 200
     if form.is_valid():
         try:
+            check_rate_limit(user=request.user, action="prompt", rate=settings.PROMPT_RATE_LIMIT)
             if typed:
                 project_services.update_cut_text(cut=cut, **form.cleaned_data)
             prompting.request_prompt(cut=cut, user=request.user)
+        except RateLimited as exc:
+            form.add_error(None, exc)
+            status = 429
         except ValidationError as exc:
             form.add_error(None, exc)
     if not request.htmx:
         return redirect(cut)
     context = {"text_form": form} if form.errors else {}
-    return cut_text_response(request, cut, context)
+    response = cut_text_response(request, cut, context)
+    response.status_code = status
+    return response
 
 
 @require_GET

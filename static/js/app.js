@@ -23,6 +23,14 @@
     if (dialog && typeof dialog.showModal === "function") dialog.showModal();
   });
 
+  // htmx leaves 4xx answers unswapped; a rate-limit answer carries a message to show.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A server response can ask for the purchase dialog (not enough credits).
   document.body.addEventListener("open-purchase-dialog", function () {
     const dialog = document.getElementById("purchase-dialog");
