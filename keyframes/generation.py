@@ -12,7 +12,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -225,6 +225,8 @@ class CandidateRunner:
             time.sleep(timeout or 0)
             return
         done, _ = wait(list(self.in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        if done:
+            replace_dead_connection()
         for future in done:
             candidate = self.in_flight.pop(future)
             try:
@@ -237,7 +239,17 @@ class CandidateRunner:
         if now - self.last_cancel_check < CANCEL_POLL_SECONDS:
             return False
         self.last_cancel_check = now
+        replace_dead_connection()
         return GenerationJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+
+
+def replace_dead_connection() -> None:
+    """The database may have restarted while this worker waited on the providers: drop a dead
+    connection so the next write opens a new one. Inside a transaction the connection belongs
+    to the transaction and is left alone."""
+    live = connection.connection is None or connection.in_atomic_block or connection.is_usable()
+    if not live:
+        connection.close()
 
 
 class Claim(Enum):
@@ -383,12 +395,12 @@ def finish_job(job: GenerationJob) -> GenerationJob:
     """Sets the job's final status from its candidates and puts the cut back at rest."""
     statuses = list(job.candidates.values_list("status", flat=True))
     succeeded = statuses.count(Candidate.Status.SUCCEEDED)
-    if succeeded == len(statuses):
+    if Candidate.Status.CANCELLED in statuses:
+        status = GenerationJob.Status.CANCELLED  # whatever arrived before the cancel is kept
+    elif succeeded == len(statuses):
         status = GenerationJob.Status.SUCCEEDED
     elif succeeded:
         status = GenerationJob.Status.PARTIAL
-    elif Candidate.Status.CANCELLED in statuses:
-        status = GenerationJob.Status.CANCELLED
     else:
         status = GenerationJob.Status.FAILED
     errors = job.candidates.exclude(error_message="").values_list("error_message", flat=True)
