@@ -35,13 +35,3 @@ def controls_context(
         # A fresh key per rendered form: a double submit of this form starts one job.
         "idempotency_key": uuid4().hex,
     }
-
-
-def cut_list_context(cut: Cut) -> dict:
-    """What the storyboard's cut-list partial needs, for swapping it out of band."""
-    cuts = list(cut.project.cuts.select_related("representative"))
-    for number, each in enumerate(cuts, start=1):
-        each.display_number = number
-        if each.pk == cut.pk:
-            cut.display_number = number
-    return {"project": cut.project, "cuts": cuts, "cut": cut}

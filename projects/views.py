@@ -6,6 +6,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from projects import services
 from projects.access import get_owned_cut, get_owned_project
+from projects.cut_list import cut_list_context
 from projects.forms import CutTextForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
 
@@ -142,20 +143,6 @@ def render_cut_list(request, project: Project, selected: Cut | None, error: str 
 
 def initial_text(cut: Cut) -> dict:
     return {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
-
-
-def cut_list_context(project: Project, cut: Cut | None) -> dict:
-    """The left column: cuts in order, numbered, with the progress of any generation."""
-    from keyframes.flights import cut_progress
-
-    cuts = list(project.cuts.select_related("representative"))
-    progress = cut_progress(cuts=cuts)
-    for number, each in enumerate(cuts, start=1):
-        each.display_number = number
-        each.progress = progress.get(each.pk)
-        if cut is not None and each.pk == cut.pk:
-            cut.display_number = number
-    return {"project": project, "cuts": cuts, "cut": cut}
 
 
 def storyboard_context(project: Project, cut: Cut | None) -> dict:

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET, require_POST
 from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes import canvas as services
-from keyframes.editor import canvas_context, controls_context, cut_list_context
+from keyframes.editor import canvas_context, controls_context
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
 from keyframes.generation import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
+from projects.cut_list import cut_item_context
 from projects.forms import CutTextForm
 from projects.models import Cut
 from projects.views import storyboard_context
@@ -147,7 +148,7 @@ def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None
 
 
 def canvas_response_context(cut: Cut, *, upload_form: UploadKeyframeForm | None = None) -> dict:
-    # The cut list and status chip ride along (picked by hx-select-oob), so the cut's
+    # This cut's entry of the cut list and its status chip ride along out of band, so the
     # thumbnail and status follow a new representative or a finished job at once.
     cut.refresh_from_db(fields=["status", "representative", "model", "candidate_count"])
-    return cut_list_context(cut) | canvas_context(cut, upload_form=upload_form)
+    return cut_item_context(cut) | canvas_context(cut, upload_form=upload_form)

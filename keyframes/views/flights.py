@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from keyframes.flights import FlightRefused, ShotPlan, launch_flight, plan_flight
 from keyframes.model_choice import model_options
 from projects.access import get_owned_project
+from projects.cut_list import cut_list_context
 from projects.models import Project
-from projects.views import cut_list_context
 
 COUNT_CHOICES = [("", "Each cut's own count")] + [(n, f"{n} per cut") for n in range(1, 5)]
 

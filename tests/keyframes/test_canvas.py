@@ -256,7 +256,11 @@ def test_selecting_a_representative_marks_it_and_updates_the_cut_list(
     draft_cut.refresh_from_db()
     assert draft_cut.representative == second
     assert slot_classes(html).count("slot-succeeded is-representative") == 1
-    assert second.thumbnail.url in re.search(r'id="cut-list".*?</ol>', html, re.S).group(0)
+    # Only this cut's entry of the cut list rides along, swapped out of band.
+    entry = re.search(rf'<li[^>]*id="cut-item-{draft_cut.pk}"[^>]*>.*?</li>', html, re.S).group(0)
+    assert 'hx-swap-oob="true"' in entry
+    assert second.thumbnail.url in entry
+    assert 'id="cut-list"' not in html
 
 
 def test_select_without_htmx_redirects_to_the_cut(funded_client, funded, draft_cut):
