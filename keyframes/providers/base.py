@@ -123,6 +123,23 @@ class Provider(Protocol):
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage: ...
 
 
+class KeyedProvider:
+    """A provider that can be called once its API key setting is set."""
+
+    name: str
+    key_setting: str
+    family: str  # how the reason names the provider's models
+
+    def unavailable_reason(self) -> str:
+        if getattr(settings, self.key_setting):
+            return ""
+        return f"Set {self.key_setting} to use {self.family} models."
+
+    def require_configured(self) -> None:
+        if reason := self.unavailable_reason():
+            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+
+
 def fit_to_model(spec: ModelSpec, request: CandidateRequest) -> CandidateRequest:
     """Keep only the first references the model takes (the caller normally did already)."""
     if len(request.references) <= spec.max_references:

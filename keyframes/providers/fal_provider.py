@@ -19,6 +19,7 @@ from keyframes.providers.base import (
     CandidateRequest,
     ErrorKind,
     GeneratedImage,
+    KeyedProvider,
     ProviderError,
     fit_to_model,
     from_httpx_error,
@@ -32,17 +33,13 @@ POLL_INTERVAL_SECONDS = 0.25
 MIN_START_TIMEOUT_SECONDS = 1  # fal rejects a server-side timeout of 1 s or less
 
 
-class FalProvider:
+class FalProvider(KeyedProvider):
     name = "fal"
-
-    def unavailable_reason(self) -> str:
-        if settings.FAL_KEY:
-            return ""
-        return "Set FAL_KEY to use fal.ai models."
+    key_setting = "FAL_KEY"
+    family = "fal.ai"
 
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
-        if reason := self.unavailable_reason():
-            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
         inputs = json_input(route, request)

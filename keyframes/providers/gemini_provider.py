@@ -19,6 +19,7 @@ from keyframes.providers.base import (
     CandidateRequest,
     ErrorKind,
     GeneratedImage,
+    KeyedProvider,
     ProviderError,
     fit_to_model,
     from_httpx_error,
@@ -41,17 +42,13 @@ REFUSAL_REASONS = frozenset(
 )
 
 
-class GeminiProvider:
+class GeminiProvider(KeyedProvider):
     name = "gemini"
-
-    def unavailable_reason(self) -> str:
-        if settings.GEMINI_API_KEY:
-            return ""
-        return "Set GEMINI_API_KEY to use Gemini models."
+    key_setting = "GEMINI_API_KEY"
+    family = "Gemini"
 
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
-        if reason := self.unavailable_reason():
-            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        self.require_configured()
         request = fit_to_model(spec, request)
         contents = request_parts(request)
         client = _client()  # held here: a genai.Client closes its connections when collected

@@ -24,6 +24,7 @@ from keyframes.providers.base import (
     CandidateRequest,
     ErrorKind,
     GeneratedImage,
+    KeyedProvider,
     ProviderError,
     fit_to_model,
     from_httpx_error,
@@ -38,17 +39,13 @@ FINISHED = ("succeeded", "failed", "canceled")
 MAX_PREFER_WAIT_SECONDS = 60  # Replicate holds a request at most this long
 
 
-class ReplicateProvider:
+class ReplicateProvider(KeyedProvider):
     name = "replicate"
-
-    def unavailable_reason(self) -> str:
-        if settings.REPLICATE_API_TOKEN:
-            return ""
-        return "Set REPLICATE_API_TOKEN to use Replicate models."
+    key_setting = "REPLICATE_API_TOKEN"
+    family = "Replicate"
 
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
-        if reason := self.unavailable_reason():
-            raise ProviderError(ErrorKind.NOT_CONFIGURED, reason)
+        self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
         inputs = json_input(route, request)
