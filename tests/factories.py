@@ -51,8 +51,16 @@ def make_cut(*, project=None, script="", prompt="", **fields) -> Cut:
     )
 
 
-def make_asset(*, project, handle: str, kind="character", name=None, description="",
-               colour=(90, 120, 200), variations=("Default",)) -> Asset:
+def make_asset(
+    *,
+    project,
+    handle: str,
+    kind="character",
+    name=None,
+    description="",
+    colour=(90, 120, 200),
+    variations=("Default",),
+) -> Asset:
     """An asset with one variation per name, each holding one primary image."""
     asset = Asset.objects.create(
         project=project, kind=kind, handle=handle, name=name or handle, description=description
