@@ -1,6 +1,6 @@
 """The storyboard's left column: cuts in order, numbered, with any generation progress."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from projects.models import Cut, Project
 
@@ -22,11 +22,9 @@ def cut_item_context(cut: Cut) -> dict:
     long the storyboard is)."""
     from keyframes.flights import cut_progress
 
-    cuts = cut.project.cuts
-    before = cuts.filter(
-        Q(position__lt=cut.position) | Q(position=cut.position, pk__lt=cut.pk)
-    ).count()
-    number_item(cut, number=before + 1, total=cuts.count(), progress=None)
+    earlier = Q(position__lt=cut.position) | Q(position=cut.position, pk__lt=cut.pk)
+    counts = cut.project.cuts.aggregate(total=Count("pk"), before=Count("pk", filter=earlier))
+    number_item(cut, number=counts["before"] + 1, total=counts["total"], progress=None)
     cut.progress = cut_progress(cuts=[cut]).get(cut.pk)
     return {"project": cut.project, "cut": cut, "item": cut}
 

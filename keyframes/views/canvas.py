@@ -150,5 +150,6 @@ def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None
 def canvas_response_context(cut: Cut, *, upload_form: UploadKeyframeForm | None = None) -> dict:
     # This cut's entry of the cut list and its status chip ride along out of band, so the
     # thumbnail and status follow a new representative or a finished job at once.
-    cut.refresh_from_db(fields=["status", "representative", "model", "candidate_count"])
+    # Reloaded: a service or a worker may have changed the status or the representative.
+    cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
     return cut_item_context(cut) | canvas_context(cut, upload_form=upload_form)
