@@ -14,6 +14,7 @@ class VariationInline(admin.TabularInline):
 class AssetAdmin(admin.ModelAdmin):
     list_display = ["handle", "name", "kind", "project", "default_variation"]
     list_filter = ["kind"]
+    list_select_related = ["project", "default_variation__asset"]  # a variation names its asset
     search_fields = ["handle", "name", "project__title", "project__owner__email"]
     raw_id_fields = ["project", "default_variation"]
     inlines = [VariationInline]
@@ -37,4 +38,5 @@ class VariationAdmin(admin.ModelAdmin):
 @admin.register(CutVariationOverride)
 class CutVariationOverrideAdmin(admin.ModelAdmin):
     list_display = ["cut", "asset", "variation"]
+    list_select_related = ["cut__project", "asset", "variation__asset"]
     raw_id_fields = ["cut", "asset", "variation"]

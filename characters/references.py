@@ -11,9 +11,9 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from characters.mentions import find_mentions
+from characters.mentions import find_mentions, unknown_mentions
 from characters.models import Asset, Variation, VariationImage
 from projects.models import Cut
 
@@ -83,6 +83,11 @@ class ReferenceList:
         """The entries that have an image to send, in order."""
         return [entry for entry in self.entries if entry.has_image]
 
+    @property
+    def has_characters(self) -> bool:
+        """Whether a character sheet is sent: automatic model choice favours consistency."""
+        return any(entry.role == "character" for entry in self.images)
+
     def for_model(
         self, max_references: int | None
     ) -> tuple[list[ReferenceEntry], list[ReferenceEntry]]:
@@ -102,7 +107,7 @@ def resolve_references(*, cut: Cut, prompt: str) -> ReferenceList:
     project = cut.project
     handles = list(Asset.objects.filter(project=project).values_list("handle", flat=True))
     mentions = find_mentions(prompt, handles)
-    result = ReferenceList(unknown_handles=[m.handle for m in mentions if not m.known])
+    result = ReferenceList(unknown_handles=unknown_mentions(mentions))
     known = [mention.handle for mention in mentions if mention.known]
     assets = _assets_with_images(project_id=project.pk, handles=known)
     overrides = dict(
@@ -156,6 +161,24 @@ def missing_image_message(entry: ReferenceEntry) -> str:
     )
 
 
+def with_variation_images(assets: QuerySet[Asset]) -> QuerySet[Asset]:
+    """``assets`` with their variations and images prefetched, each variation's primary
+    image first, so ``variation_for_cut`` and ``primary_image`` query nothing more."""
+    variations = Variation.objects.prefetch_related(images_primary_first())
+    return assets.prefetch_related(Prefetch("variations", queryset=variations))
+
+
+def images_primary_first() -> Prefetch:
+    """A variation's images, the primary one first, then in upload order."""
+    return Prefetch("images", queryset=VariationImage.objects.order_by("-is_primary", "id"))
+
+
+def cover_image(asset: Asset) -> VariationImage | None:
+    """The picture that stands for an asset in lists: its default variation's primary image."""
+    variation = variation_for_cut(asset, override_id=None)
+    return variation.primary_image if variation is not None else None
+
+
 def variation_for_cut(asset: Asset, *, override_id: int | None) -> Variation | None:
     """The cut's override, else the asset's default, else its first variation."""
     variations = list(asset.variations.all())
@@ -174,10 +197,7 @@ def _assets_with_images(*, project_id: int, handles: list[str]) -> dict[str, Ass
     if not handles:
         return {}
     wanted = {handle.casefold() for handle in handles}
-    images = Prefetch("images", queryset=VariationImage.objects.order_by("-is_primary", "id"))
-    assets = Asset.objects.filter(project_id=project_id, handle__in=handles).prefetch_related(
-        Prefetch("variations", queryset=Variation.objects.prefetch_related(images))
-    )
+    assets = with_variation_images(Asset.objects.filter(project_id=project_id, handle__in=handles))
     return {asset.handle.casefold(): asset for asset in assets if asset.handle.casefold() in wanted}
 
 
@@ -277,9 +297,30 @@ def reference_panel_context(
     if references is None:
         references = resolve_references(cut=cut, prompt=prompt)
     sent, dropped = references.for_model(model_max_references)
+    additional_count = sum(1 for entry in references.entries if entry.role == "additional")
+    return {
+        "panel": True,
+        "cut": cut,
+        "project": cut.project,
+        "prompt": prompt,
+        "references": references,
+        "cards": _reference_cards(references, dropped=dropped, additional_count=additional_count),
+        "sent_count": len(sent),
+        "dropped_count": len(dropped),
+        "model_max_references": model_max_references,
+        "model_label": model_label,
+        "additional_count": additional_count,
+        "max_additional": AdditionalReference.MAX_PER_CUT,
+        "can_add_additional": additional_count < AdditionalReference.MAX_PER_CUT,
+        "continuity_keyframes": _continuity_keyframes(cut),
+    }
+
+
+def _reference_cards(
+    references: ReferenceList, *, dropped: list[ReferenceEntry], additional_count: int
+) -> list[ReferenceCard]:
     numbers = {id(entry): number for number, entry in enumerate(references.images, start=1)}
     dropped_ids = {id(entry) for entry in dropped}
-    additional_count = sum(1 for entry in references.entries if entry.role == "additional")
     cards = []
     for entry in references.entries:
         place = entry.additional_reference.position if entry.additional_reference else None
@@ -293,22 +334,7 @@ def reference_panel_context(
                 **_variation_choices(entry.asset),
             )
         )
-    return {
-        "panel": True,
-        "cut": cut,
-        "project": cut.project,
-        "prompt": prompt,
-        "references": references,
-        "cards": cards,
-        "sent_count": len(sent),
-        "dropped_count": len(dropped),
-        "model_max_references": model_max_references,
-        "model_label": model_label,
-        "additional_count": additional_count,
-        "max_additional": AdditionalReference.MAX_PER_CUT,
-        "can_add_additional": additional_count < AdditionalReference.MAX_PER_CUT,
-        "continuity_keyframes": _continuity_keyframes(cut),
-    }
+    return cards
 
 
 def _continuity_keyframes(cut: Cut) -> list:

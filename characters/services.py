@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from characters.mentions import validate_handle
 from characters.models import Asset, CutVariationOverride, Variation, VariationImage
-from cutflow.files import delete_files_after_commit, stored_image
+from cutflow.files import delete_files_after_commit, image_file_names, stored_image
 from keyframes.images import ingest_image
 from projects.models import Cut, Project
 
@@ -75,13 +75,7 @@ def delete_asset(*, asset: Asset) -> None:
 
 def stored_files_of_assets(assets) -> list[str]:
     """Storage names of every image and thumbnail of the given assets."""
-    names = []
-    rows = VariationImage.objects.filter(variation__asset__in=assets).values_list(
-        "image", "thumbnail"
-    )
-    for image, thumbnail in rows:
-        names += [image, thumbnail]
-    return names
+    return image_file_names(VariationImage.objects.filter(variation__asset__in=assets))
 
 
 def add_variation(*, asset: Asset, name: str) -> Variation:
@@ -105,10 +99,7 @@ def delete_variation(*, variation: Variation) -> None:
     if not remaining.exists():
         raise ValidationError("An asset keeps at least one variation; add another one first.")
     with transaction.atomic():
-        names = []
-        for image in variation.images.all():
-            names += [image.image.name, image.thumbnail.name]
-        delete_files_after_commit(names)
+        delete_files_after_commit(image_file_names(variation.images.all()))
         if asset.default_variation_id == variation.pk:
             asset.default_variation = remaining.first()
             asset.save(update_fields=["default_variation"])

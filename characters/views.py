@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,11 +15,14 @@ from characters.forms import (
 from characters.models import Asset, Variation, VariationImage
 from characters.references import (
     ReferenceList,
+    cover_image,
+    images_primary_first,
     reference_panel_context,
     resolve_references,
-    variation_for_cut,
+    with_variation_images,
 )
 from keyframes import references as additional
+from keyframes.canvas import panel_model
 from keyframes.models import AdditionalReference, Keyframe
 from projects.access import get_owned_cut, get_owned_project
 
@@ -33,10 +35,9 @@ AUTOCOMPLETE_LIMIT = 8
 @require_GET
 def asset_list(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
-    assets = list(_assets_with_images(project.assets.all()))
+    assets = list(with_variation_images(project.assets.all()))
     for asset in assets:
-        variation = variation_for_cut(asset, override_id=None)
-        asset.cover = variation.primary_image if variation else None
+        asset.cover = cover_image(asset)
     context = {
         "project": project,
         "characters": [asset for asset in assets if asset.is_character],
@@ -163,12 +164,11 @@ def handle_suggestions(request, project_id):
     """The project's handles starting with ``q``, for the @ autocomplete."""
     project = get_owned_project(user=request.user, project_id=project_id)
     typed = request.GET.get("q", "").lstrip("@").casefold()
-    assets = _assets_with_images(project.assets.order_by("handle"))
+    assets = with_variation_images(project.assets.order_by("handle"))
     suggestions = []
     for asset in assets:
         if asset.handle.casefold().startswith(typed) or asset.name.casefold().startswith(typed):
-            variation = variation_for_cut(asset, override_id=None)
-            cover = variation.primary_image if variation else None
+            cover = cover_image(asset)
             suggestions.append(
                 {
                     "handle": asset.handle,
@@ -281,19 +281,8 @@ def _asset_form(asset: Asset, *, data=None) -> AssetForm:
     return form
 
 
-def _assets_with_images(assets):
-    images = Prefetch("images", queryset=VariationImage.objects.order_by("-is_primary", "id"))
-    return assets.prefetch_related(
-        Prefetch("variations", queryset=Variation.objects.prefetch_related(images))
-    )
-
-
 def _variations_context(asset: Asset, *, errors=None, variation_form=None) -> dict:
-    variations = list(
-        Variation.objects.filter(asset=asset).prefetch_related(
-            Prefetch("images", queryset=VariationImage.objects.order_by("-is_primary", "id"))
-        )
-    )
+    variations = list(asset.variations.prefetch_related(images_primary_first()))
     asset.refresh_from_db(fields=["default_variation"])
     for variation in variations:
         variation.errors = (errors or {}).get(variation.pk, [])
@@ -315,7 +304,7 @@ def _render_asset_page(request, asset: Asset, *, form, saved=False, **variation_
 
 def _render_variations(request, asset: Asset, **variation_state):
     if not request.htmx:
-        if not variation_state.get("errors") and not _has_errors(variation_state):
+        if not _has_errors(variation_state):
             return redirect(asset)
         return _render_asset_page(request, asset, form=_asset_form(asset), **variation_state)
     context = _variations_context(asset, **variation_state)
@@ -323,8 +312,10 @@ def _render_variations(request, asset: Asset, **variation_state):
 
 
 def _has_errors(variation_state) -> bool:
+    """Whether a variation or the new-variation form has something to say."""
     form = variation_state.get("variation_form")
-    return form is not None and form.is_bound and bool(form.errors)
+    form_refused = form is not None and form.is_bound and bool(form.errors)
+    return bool(variation_state.get("errors")) or form_refused
 
 
 def _render_panel(request, cut, *, error: str = ""):
@@ -354,16 +345,7 @@ def _render_panel(request, cut, *, error: str = ""):
 
 def _model_limits(cut, model_key: str, references: ReferenceList) -> dict:
     """The reference limit of the model the generate form would use, for the panel."""
-    from keyframes.model_choice import choose_model
-    from keyframes.providers.registry import UnknownModel, get_model
-
-    has_characters = any(entry.role == "character" for entry in references.images)
-    try:
-        spec = choose_model(cut=cut, requested=model_key, has_characters=has_characters).spec
-    except ValidationError:
-        # Not usable right now (no key, other tier): still say what it would receive.
-        try:
-            spec = get_model(model_key or cut.model or cut.project.default_model)
-        except UnknownModel:
-            return {}
+    spec = panel_model(cut=cut, model_key=model_key, has_characters=references.has_characters)
+    if spec is None:
+        return {}
     return {"model_max_references": spec.max_references, "model_label": spec.label}

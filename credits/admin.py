@@ -80,6 +80,7 @@ class CreditTransactionAdmin(admin.ModelAdmin):
     """Read-only: the ledger is append-only; support adjusts through the account action."""
 
     list_display = ["created_at", "account", "kind", "amount", "balance_after", "job", "memo"]
+    list_select_related = ["account__user", "job"]  # an account names its user
     list_filter = ["kind"]
     search_fields = ["account__user__email", "memo", "external_reference"]
     date_hierarchy = "created_at"

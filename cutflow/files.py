@@ -21,6 +21,15 @@ def delete_files_after_commit(names: Iterable[str]) -> None:
         transaction.on_commit(lambda: _delete_now(names))
 
 
+def image_file_names(rows) -> list[str]:
+    """Storage names of the image and thumbnail of every row of ``rows``, a queryset of a
+    model with ``image`` and ``thumbnail`` fields; one query, no instances built."""
+    names = []
+    for image, thumbnail in rows.values_list("image", "thumbnail"):
+        names += [image, thumbnail]
+    return names
+
+
 def _delete_now(names: list[str]) -> None:
     for name in names:
         try:

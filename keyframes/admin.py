@@ -48,6 +48,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["status", "model_key"]
+    list_select_related = ["user", "cut__project"]  # a cut names its project
     search_fields = ["user__email", "cut__project__title", "idempotency_key", "prompt"]
     raw_id_fields = ["user", "cut", "flight"]
     actions = ["cancel_jobs"]
@@ -89,6 +90,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
 class KeyframeAdmin(admin.ModelAdmin):
     list_display = ["pk", "cut", "source", "model_key", "slot", "width", "height", "created_at"]
     list_filter = ["source", "model_key"]
+    list_select_related = ["cut__project"]
     search_fields = ["cut__project__title", "cut__project__owner__email", "sha256"]
     raw_id_fields = ["cut", "job"]
 
@@ -96,6 +98,7 @@ class KeyframeAdmin(admin.ModelAdmin):
 @admin.register(AdditionalReference)
 class AdditionalReferenceAdmin(admin.ModelAdmin):
     list_display = ["pk", "cut", "position", "created_at"]
+    list_select_related = ["cut__project"]
     raw_id_fields = ["cut", "source_keyframe"]
 
 

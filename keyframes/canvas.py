@@ -14,9 +14,9 @@ from credits.estimates import estimate
 from cutflow.files import delete_files_after_commit, stored_image
 from keyframes.generation import plan_generation, start_generation
 from keyframes.images import ingest_image
-from keyframes.model_choice import ModelOption, automatic_choice, model_options
+from keyframes.model_choice import ModelOption, automatic_choice, choose_model, model_options
 from keyframes.models import Candidate, GenerationJob, Keyframe
-from keyframes.providers.registry import MODELS, ModelSpec
+from keyframes.providers.registry import MODELS, ModelSpec, UnknownModel, get_model
 from projects.models import Cut
 from projects.services import update_cut_text
 
@@ -117,8 +117,11 @@ def job_set(job: GenerationJob, by_slot: dict) -> CanvasSet:
     )
 
 
-def has_active_job(cut: Cut) -> bool:
-    return cut.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists()
+def keep_generating_while_jobs_run(cut: Cut) -> None:
+    """A cut with a job on its way stays generating; the status settles when the last job
+    finishes, whatever happened to its representative meanwhile."""
+    if cut.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
+        cut.status = Cut.Status.GENERATING
 
 
 # --- Changing the canvas ---------------------------------------------------------------------
@@ -129,8 +132,7 @@ def select_representative(*, cut: Cut, keyframe: Keyframe) -> Cut:
     with transaction.atomic():
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
         locked.set_representative(keyframe)
-        if has_active_job(locked):
-            locked.status = Cut.Status.GENERATING  # settles when the last job finishes
+        keep_generating_while_jobs_run(locked)
         locked.save(update_fields=["representative", "status", "updated_at"])
     cut.representative, cut.status = keyframe, locked.status
     return cut
@@ -143,8 +145,7 @@ def delete_keyframe(*, cut: Cut, keyframe: Keyframe) -> None:
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
         if locked.representative_id == keyframe.pk:
             locked.unset_representative()
-            if has_active_job(locked):
-                locked.status = Cut.Status.GENERATING
+            keep_generating_while_jobs_run(locked)
             locked.save(update_fields=["representative", "status", "updated_at"])
             cut.representative, cut.status = None, locked.status
         delete_files_after_commit([keyframe.image.name, keyframe.thumbnail.name])
@@ -204,12 +205,8 @@ def generation_controls(
     except ValidationError as error:
         plan = None
         problems = error.message_dict
-    if plan is not None:
-        has_characters = any(entry.role == "character" for entry in plan.references.images)
-    else:
-        references = resolve_references(cut=cut, prompt=prompt)
-        has_characters = any(entry.role == "character" for entry in references.images)
-    default_label, default_spec = default_model(cut, has_characters=has_characters)
+    references = plan.references if plan else resolve_references(cut=cut, prompt=prompt)
+    default_label, default_spec = default_model(cut, has_characters=references.has_characters)
     spec = plan.spec if plan else MODELS.get(model_key, default_spec)
     return GenerationControls(
         groups=grouped_options(cut),
@@ -233,6 +230,19 @@ def default_model(cut: Cut, *, has_characters: bool) -> tuple[str, ModelSpec]:
         return f"Project default ({spec.label})", spec
     choice = automatic_choice(project, has_characters=has_characters)
     return f"Automatic ({choice.spec.label})", choice.spec
+
+
+def panel_model(*, cut: Cut, model_key: str, has_characters: bool) -> ModelSpec | None:
+    """The model the Generate form would use with ``model_key``, whose reference limit the
+    reference panel shows; None for a key no model has."""
+    try:
+        return choose_model(cut=cut, requested=model_key, has_characters=has_characters).spec
+    except ValidationError:
+        # Not usable right now (no key, other tier): still say what it would receive.
+        try:
+            return get_model(model_key or cut.model or cut.project.default_model)
+        except UnknownModel:
+            return None
 
 
 def grouped_options(cut: Cut) -> list[ModelGroup]:

@@ -1,9 +1,14 @@
 from django import forms
 
+from keyframes.model_choice import model_options
 from keyframes.providers.registry import MODELS
+from projects.models import Project
 
 MODEL_CHOICES = [("", "Automatic")] + [(key, spec.label) for key, spec in MODELS.items()]
 COUNT_CHOICES = [(number, str(number)) for number in range(1, 5)]
+FLIGHT_COUNT_CHOICES = [("", "Each cut's own count")] + [
+    (number, f"{number} per cut") for number in range(1, 5)
+]
 
 
 class GenerationChoiceForm(forms.Form):
@@ -16,6 +21,26 @@ class GenerationChoiceForm(forms.Form):
 class GenerateForm(GenerationChoiceForm):
     # Rendered fresh with the form: a double submit carries the same key, so one job.
     idempotency_key = forms.CharField(max_length=64)
+
+
+class FlightOptionsForm(forms.Form):
+    """Auto-Flight's options; the model list holds the project's usable models only."""
+
+    model = forms.ChoiceField(required=False)
+    count = forms.TypedChoiceField(
+        choices=FLIGHT_COUNT_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    include_done = forms.BooleanField(
+        required=False, label="Also cuts that already have a representative"
+    )
+    launch_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        usable = [option.spec for option in model_options(project) if not option.unavailable]
+        self.fields["model"].choices = [("", "Each cut's own model")] + [
+            (spec.key, f"{spec.label} · {spec.credits_per_image} credits/image") for spec in usable
+        ]
 
 
 class UploadKeyframeForm(forms.Form):

@@ -114,13 +114,18 @@ def export_cuts(project: Project) -> list[Cut]:
     return cuts
 
 
-def shot_label(cut: Cut) -> str:
-    parts = [
+def shot_parts(cut: Cut) -> tuple[str, str, str]:
+    """The cut's shot size, camera angle and camera movement as creators read them; "" for
+    one left empty."""
+    return (
         cut.get_shot_size_display() if cut.shot_size else "",
         cut.get_camera_angle_display() if cut.camera_angle else "",
         cut.get_camera_movement_display() if cut.camera_movement else "",
-    ]
-    return " · ".join(part for part in parts if part)
+    )
+
+
+def shot_label(cut: Cut) -> str:
+    return " · ".join(part for part in shot_parts(cut) if part)
 
 
 def keyframe_file_name(cut: Cut, *, total: int) -> str:
@@ -160,12 +165,13 @@ def export_csv(project: Project) -> str:
 def csv_row(cut: Cut, *, total: int) -> dict[str, str]:
     keyframe = cut.representative
     seed = keyframe.seed if keyframe and keyframe.seed is not None else ""
+    shot_size, camera_angle, camera_movement = shot_parts(cut)
     return {
         "cut": str(cut.number),
         "status": cut.get_status_display(),
-        "shot_size": cut.get_shot_size_display() if cut.shot_size else "",
-        "camera_angle": cut.get_camera_angle_display() if cut.camera_angle else "",
-        "camera_movement": cut.get_camera_movement_display() if cut.camera_movement else "",
+        "shot_size": shot_size,
+        "camera_angle": camera_angle,
+        "camera_movement": camera_movement,
         "script": cut.script,
         "prompt": cut.prompt,
         "keyframe_file": keyframe_file_name(cut, total=total) if keyframe else "",

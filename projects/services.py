@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from cutflow.files import delete_files_after_commit
+from cutflow.files import delete_files_after_commit, image_file_names
 from projects.models import Cut, Project, PromptRevision
 
 PROMPT_HISTORY_LENGTH = 10
+REVISION_GONE_MESSAGE = "That earlier prompt is no longer in the history."
 
 
 def create_project(*, owner, title: str, aspect_ratio: str, quality_preset: str) -> Project:
@@ -83,7 +84,7 @@ def record_prompt(*, cut: Cut, prompt: str, source: str, writer: str = "") -> Pr
 def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
     revision = cut.prompt_revisions.filter(pk=revision_id).first()
     if revision is None:
-        raise ValidationError({"prompt": "That earlier prompt is no longer in the history."})
+        raise ValidationError({"prompt": REVISION_GONE_MESSAGE})
     cut.prompt = revision.prompt
     if cut.status != Cut.Status.GENERATING:
         cut.status = cut.resting_status()
@@ -114,10 +115,5 @@ def delete_project(*, project: Project) -> None:
 def stored_files_of_cuts(cuts) -> list[str]:
     from keyframes.models import AdditionalReference, Keyframe
 
-    names = []
-    for model in (Keyframe, AdditionalReference):
-        for image, thumbnail in model.objects.filter(cut__in=cuts).values_list(
-            "image", "thumbnail"
-        ):
-            names += [image, thumbnail]
-    return names
+    names = image_file_names(Keyframe.objects.filter(cut__in=cuts))
+    return names + image_file_names(AdditionalReference.objects.filter(cut__in=cuts))

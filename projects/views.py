@@ -125,9 +125,8 @@ def prompt_restore(request, project_id, cut_id):
     try:
         services.restore_prompt(cut=cut, revision_id=int(request.POST.get("revision", 0)))
     except (ValidationError, ValueError):
-        form = CutTextForm(data=initial_text(cut))
-        form.is_valid()
-        form.add_error("prompt", "That earlier prompt is no longer in the history.")
+        form = saved_text_form(cut)
+        form.add_error("prompt", services.REVISION_GONE_MESSAGE)
     context = storyboard_context(cut.project, cut)
     if form is not None:
         context["text_form"] = form
@@ -143,6 +142,13 @@ def render_cut_list(request, project: Project, selected: Cut | None, error: str 
 
 def initial_text(cut: Cut) -> dict:
     return {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
+
+
+def saved_text_form(cut: Cut) -> CutTextForm:
+    """The cut's text form bound to its saved text and validated, ready for ``add_error``."""
+    form = CutTextForm(initial_text(cut))
+    form.is_valid()
+    return form
 
 
 def storyboard_context(project: Project, cut: Cut | None) -> dict:

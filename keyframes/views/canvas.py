@@ -17,7 +17,7 @@ from projects.access import get_owned_cut
 from projects.cut_list import cut_item_context
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.views import storyboard_context
+from projects.views import saved_text_form, storyboard_context
 
 CANVAS_RESPONSE = "keyframes/canvas_response.html"
 
@@ -50,7 +50,7 @@ def generate(request, cut_id):
     errors, status = {}, 200
     try:
         check_rate_limit(user=request.user, action="generate", rate=settings.GENERATION_RATE_LIMIT)
-        start_from_forms(request, cut, form, text_form)
+        start_from_forms(cut=cut, user=request.user, form=form, text_form=text_form)
     except InsufficientCredits as exc:
         errors = {"credits": exc.messages}
     except RateLimited as exc:
@@ -71,14 +71,15 @@ def generate(request, cut_id):
     return response
 
 
-def start_from_forms(request, cut: Cut, form: GenerateForm, text_form: CutTextForm) -> None:
+def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextForm) -> None:
+    """Checks both forms, then saves the text and starts the job; raises ValidationError."""
     if text_form.is_bound and not text_form.is_valid():
         raise ValidationError(text_form.errors.as_data())
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     services.save_text_and_generate(
         cut=cut,
-        user=request.user,
+        user=user,
         text=text_form.cleaned_data if text_form.is_bound else None,
         model_key=form.cleaned_data["model"],
         count=form.cleaned_data["count"],
@@ -89,10 +90,7 @@ def start_from_forms(request, cut: Cut, form: GenerateForm, text_form: CutTextFo
 def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[str]) -> dict:
     """The cut's text form with the error beside the prompt, swapped in out of band."""
     if not text_form.is_bound:
-        text_form = CutTextForm(
-            {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
-        )
-        text_form.is_valid()
+        text_form = saved_text_form(cut)
     for message in prompt_errors:
         if message not in text_form.errors.get("prompt", []):
             text_form.add_error("prompt", message)
@@ -136,7 +134,6 @@ def cancel_generation(request, cut_id, job_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     job = get_object_or_404(GenerationJob, pk=job_id, cut=cut)
     cancel_job(job=job)
-    cut.refresh_from_db()
     return canvas_response(request, cut)
 
 

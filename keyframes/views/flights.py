@@ -2,36 +2,15 @@
 
 from uuid import uuid4
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from keyframes.flights import FlightRefused, ShotPlan, launch_flight, plan_flight
-from keyframes.model_choice import model_options
+from keyframes.forms import FlightOptionsForm
 from projects.access import get_owned_project
 from projects.cut_list import cut_list_context
 from projects.models import Project
-
-COUNT_CHOICES = [("", "Each cut's own count")] + [(n, f"{n} per cut") for n in range(1, 5)]
-
-
-class FlightOptionsForm(forms.Form):
-    model = forms.ChoiceField(required=False)
-    count = forms.TypedChoiceField(
-        choices=COUNT_CHOICES, coerce=int, empty_value=None, required=False
-    )
-    include_done = forms.BooleanField(
-        required=False, label="Also cuts that already have a representative"
-    )
-    launch_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-
-    def __init__(self, *args, project: Project, **kwargs):
-        super().__init__(*args, **kwargs)
-        usable = [option.spec for option in model_options(project) if not option.unavailable]
-        self.fields["model"].choices = [("", "Each cut's own model")] + [
-            (spec.key, f"{spec.label} · {spec.credits_per_image} credits/image") for spec in usable
-        ]
 
 
 def plan_for(form: FlightOptionsForm, *, project: Project, user) -> ShotPlan | None:
