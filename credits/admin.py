@@ -33,11 +33,16 @@ class LedgerInline(admin.TabularInline):
 
 @admin.register(CreditAccount)
 class CreditAccountAdmin(admin.ModelAdmin):
-    list_display = ["user", "balance", "updated_at"]
+    list_display = ["email", "balance", "updated_at"]
+    list_select_related = ["user"]
     search_fields = ["user__email", "user__username"]
     readonly_fields = ["user", "balance", "updated_at"]
     inlines = [LedgerInline]
     actions = ["adjust_credits_action"]
+
+    @admin.display(description="Creator", ordering="user__email")
+    def email(self, account):
+        return account.user.email or account.user.username
 
     def has_add_permission(self, request):
         return False

@@ -16,7 +16,7 @@ class CreditAccount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.balance} credits"
+        return f"{self.user.email or self.user} · {self.balance} credits"
 
     @property
     def is_low(self) -> bool:
