@@ -7,7 +7,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -116,8 +115,10 @@ def start_generation(
             # Charge before queueing: a crashed worker must not yield free images.
             spend_credits(user=user, job=job, amount=plan.credits)
             Cut.objects.filter(pk=cut.pk).update(status=Cut.Status.GENERATING)
-            # After commit: a worker must never load a rolled-back job.
-            transaction.on_commit(partial(enqueue_job, job.pk))
+            # After commit: a worker must never load a rolled-back job. Robust: the charge is
+            # committed by then, so a broker error must not fail the request; the reaper
+            # refunds a job that was never picked up.
+            transaction.on_commit(lambda: enqueue_job(job.pk), robust=True)
     except IntegrityError:
         # A concurrent double submit won the race for this idempotency key.
         return GenerationJob.objects.get(user=user, idempotency_key=idempotency_key)
@@ -168,6 +169,23 @@ def run_generation(*, job: GenerationJob) -> GenerationJob:
         job.refresh_from_db()
         return job
     job.refresh_from_db()
+    try:
+        run_candidates(job)
+    finally:
+        # Whatever stopped the run early (a bug, a lost database), no charged candidate
+        # stays unfinished: it fails and is refunded, and the job ends. The error itself
+        # still reaches the task log.
+        fail_unfinished(job, WORKER_STOPPED)
+        finish_job(job)
+    return job
+
+
+WORKER_STOPPED = ProviderError(
+    ErrorKind.BAD_RESPONSE, "The worker stopped with an error before this image was finished."
+)
+
+
+def run_candidates(job: GenerationJob) -> None:
     spec = get_model(job.model_key)
     references = load_reference_images(job)
     pending = list(job.candidates.filter(status=Candidate.Status.PENDING))
@@ -176,7 +194,6 @@ def run_generation(*, job: GenerationJob) -> GenerationJob:
             fail_candidate(job, candidate, references)
     else:
         CandidateRunner(job, spec, references).run(pending)
-    return finish_job(job)
 
 
 class CandidateRunner:
@@ -229,10 +246,11 @@ class CandidateRunner:
             replace_dead_connection()
         for future in done:
             candidate = self.in_flight.pop(future)
-            try:
-                store_candidate_image(self.job, candidate, future.result(), self.prompt)
-            except ProviderError as error:
-                fail_candidate(self.job, candidate, error)
+            outcome = candidate_outcome(future)
+            if isinstance(outcome, ProviderError):
+                fail_candidate(self.job, candidate, outcome)
+            else:
+                store_candidate_image(self.job, candidate, outcome, self.prompt)
 
     def cancel_requested(self) -> bool:
         now = time.monotonic()
@@ -241,6 +259,19 @@ class CandidateRunner:
         self.last_cancel_check = now
         replace_dead_connection()
         return GenerationJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+
+
+def candidate_outcome(future: Future) -> GeneratedImage | ProviderError:
+    try:
+        return future.result()
+    except ProviderError as error:
+        return error
+    except Exception as exc:
+        # The one place an SDK's own surprise (a ValueError, a KeyError from a changed
+        # response) meets a charged candidate: it fails and is refunded like any bad
+        # response, the raw detail is kept for support, and the other candidates go on.
+        logger.exception("Provider call raised %s instead of a ProviderError", type(exc).__name__)
+        return ProviderError(ErrorKind.BAD_RESPONSE, f"{type(exc).__name__}: {exc}")
 
 
 def replace_dead_connection() -> None:
@@ -334,6 +365,23 @@ def store_candidate_image(
             job, candidate, ProviderError(ErrorKind.BAD_RESPONSE, f"Unusable image: {exc}")
         )
         return
+    try:
+        save_keyframe(job, candidate, result, ingested, request_prompt)
+    except CandidateGivenUp:
+        logger.info("Candidate %s of job %s arrived after it was reaped", candidate.slot, job.pk)
+    except OSError as exc:
+        # Storage refused the file (disk full, bucket down): the image is lost, so is the charge.
+        error = ProviderError(ErrorKind.BAD_RESPONSE, f"Could not store the image: {exc!r}")
+        fail_candidate(job, candidate, error)
+
+
+def save_keyframe(
+    job: GenerationJob,
+    candidate: Candidate,
+    result: GeneratedImage,
+    ingested,
+    request_prompt: str,
+) -> None:
     keyframe = Keyframe(
         cut_id=job.cut_id,
         job=job,
@@ -343,24 +391,24 @@ def store_candidate_image(
         seed=result.seed if result.seed is not None else candidate.seed,
         byte_size=len(ingested.content),
     )
-    try:
-        with stored_image(keyframe, ingested), transaction.atomic():
-            finished = Candidate.objects.filter(
-                pk=candidate.pk, status=Candidate.Status.RUNNING
-            ).update(
-                status=Candidate.Status.SUCCEEDED,
-                provider_request_id=result.request_id[:120],
-                finished_at=timezone.now(),
-            )
-            if not finished:
-                raise CandidateGivenUp
-            keyframe.save()
-            # The provider's text adds the reference labels to the folded prompt.
-            GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
-                sent_prompt=result.sent_prompt
-            )
-    except CandidateGivenUp:
-        logger.info("Candidate %s of job %s arrived after it was reaped", candidate.slot, job.pk)
+    with stored_image(keyframe, ingested), transaction.atomic():
+        # The job row first, as fail_candidate and cancel_job take it: holding the candidate
+        # while waiting for the job would deadlock with a reaper failing this candidate.
+        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+        finished = Candidate.objects.filter(
+            pk=candidate.pk, status=Candidate.Status.RUNNING
+        ).update(
+            status=Candidate.Status.SUCCEEDED,
+            provider_request_id=result.request_id[:120],
+            finished_at=timezone.now(),
+        )
+        if not finished:
+            raise CandidateGivenUp
+        keyframe.save()
+        # The provider's text adds the reference labels to the folded prompt.
+        GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
+            sent_prompt=result.sent_prompt
+        )
 
 
 class CandidateGivenUp(Exception):
@@ -389,6 +437,14 @@ def fail_candidate(job: GenerationJob, candidate: Candidate, error: ProviderErro
                 amount=job.credits_per_image,
                 reason=error.user_message,
             )
+
+
+def fail_unfinished(job: GenerationJob, error: ProviderError) -> None:
+    unfinished = job.candidates.filter(
+        status__in=[Candidate.Status.PENDING, Candidate.Status.RUNNING]
+    )
+    for candidate in unfinished:
+        fail_candidate(job, candidate, error)
 
 
 def finish_job(job: GenerationJob) -> GenerationJob:
@@ -441,10 +497,7 @@ def reap_stale_jobs(*, now=None) -> int:
         error = ProviderError(
             ErrorKind.TIMEOUT, "The worker stopped before this image was finished (reaped)."
         )
-        for candidate in job.candidates.exclude(
-            status__in=[Candidate.Status.SUCCEEDED, Candidate.Status.CANCELLED]
-        ):
-            fail_candidate(job, candidate, error)
+        fail_unfinished(job, error)
         finish_job(job)
         reaped += 1
     return reaped
