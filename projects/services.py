@@ -94,6 +94,7 @@ def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
 
 def delete_cut(*, cut: Cut) -> None:
     with transaction.atomic():
+        refuse_while_generating(Cut.objects.filter(pk=cut.pk), what="this cut")
         delete_files_after_commit(stored_files_of_cuts(Cut.objects.filter(pk=cut.pk)))
         project = cut.project
         cut.delete()
@@ -105,11 +106,27 @@ def delete_project(*, project: Project) -> None:
     from characters.services import stored_files_of_assets
 
     with transaction.atomic():
+        refuse_while_generating(project.cuts.all(), what="this project")
         names = stored_files_of_cuts(project.cuts.all())
         names += stored_files_of_assets(project.assets.all())
         names += [project.style_image.name, project.style_thumbnail.name]
         delete_files_after_commit(names)
         project.delete()
+
+
+def refuse_while_generating(cuts, *, what: str) -> None:
+    """A job still running owns credits that only its end can refund: deleting its cut now
+    would lose them, so deleting waits until the job ends or is cancelled."""
+    from keyframes.models import GenerationJob
+
+    active = GenerationJob.objects.select_for_update().filter(
+        cut__in=cuts, status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
+    )
+    if active.exists():
+        raise ValidationError(
+            f"Images are still being generated for {what}. Wait for them to finish, or "
+            "cancel the generation, then delete."
+        )
 
 
 def stored_files_of_cuts(cuts) -> list[str]:

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -39,7 +40,11 @@ def project_create(request):
 @require_POST
 def project_delete(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
-    services.delete_project(project=project)
+    try:
+        services.delete_project(project=project)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(project)
     return redirect("projects:list")
 
 
@@ -94,11 +99,15 @@ def cut_move(request, project_id, cut_id):
 @require_POST
 def cut_delete(request, project_id, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
-    project = cut.project
-    services.delete_cut(cut=cut)
+    destination = cut.project
+    try:
+        services.delete_cut(cut=cut)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        destination = cut  # stay on the cut that could not be deleted
     if request.htmx:
-        return HttpResponseClientRedirect(project.get_absolute_url())
-    return redirect(project)
+        return HttpResponseClientRedirect(destination.get_absolute_url())
+    return redirect(destination)
 
 
 @require_POST

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from credits.services import balance_of, grant_credits
+from keyframes.models import GenerationJob
 from projects.models import Cut, Project, PromptRevision
 from tests.factories import make_cut
 
@@ -127,3 +129,41 @@ def test_deleting_a_cut_renumbers_the_rest(owner_client, project):
     owner_client.post(reverse("projects:cut_delete", args=[project.pk, second.pk]))
     assert not Cut.objects.filter(pk=second.pk).exists()
     assert list(project.cuts.values_list("position", flat=True)) == [0, 1]
+
+
+def test_a_cut_with_a_running_job_is_not_deleted_and_keeps_its_credits(owner_client, user, project):
+    grant_credits(user=user, amount=20, memo="test")
+    cut = make_cut(project=project, prompt="a street")
+    GenerationJob.objects.create(
+        user=user,
+        cut=cut,
+        model_key="flux-2-pro",
+        count=4,
+        prompt="a street",
+        aspect_ratio="9:16",
+        credits_per_image=5,
+        idempotency_key="running",
+        status="running",
+    )
+    response = owner_client.post(
+        reverse("projects:cut_delete", args=[project.pk, cut.pk]), follow=True
+    )
+    assert Cut.objects.filter(pk=cut.pk).exists()
+    assert "still being generated" in response.content.decode()
+    assert balance_of(user=user) == 20
+
+
+def test_a_project_with_a_queued_job_is_not_deleted(owner_client, user, project):
+    cut = make_cut(project=project, prompt="a street")
+    GenerationJob.objects.create(
+        user=user,
+        cut=cut,
+        model_key="local-draft",
+        count=1,
+        prompt="a street",
+        aspect_ratio="9:16",
+        credits_per_image=0,
+        idempotency_key="queued",
+    )
+    owner_client.post(reverse("projects:delete", args=[project.pk]))
+    assert Project.objects.filter(pk=project.pk).exists()
