@@ -20,7 +20,6 @@ from keyframes.providers.registry import MODELS, ModelSpec, UnknownModel, get_mo
 from projects.models import Cut
 from projects.services import update_cut_text
 
-ACTIVE_JOB_STATUSES = (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING)
 TIER_ORDER = ("fast", "standard", "premium")
 
 
@@ -120,7 +119,7 @@ def job_set(job: GenerationJob, by_slot: dict) -> CanvasSet:
 def keep_generating_while_jobs_run(cut: Cut) -> None:
     """A cut with a job on its way stays generating; the status settles when the last job
     finishes, whatever happened to its representative meanwhile."""
-    if cut.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
+    if cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists():
         cut.status = Cut.Status.GENERATING
 
 

@@ -31,8 +31,6 @@ from keyframes.providers.prompt_writers import WrittenPrompt
 from keyframes.providers.registry import ModelSpec
 from projects.models import Cut, Project
 
-ACTIVE_JOB_STATUSES = (GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING)
-
 
 class FlightRefused(Exception):
     """The plan cannot be launched; ``reasons`` are plain sentences for the creator."""
@@ -196,7 +194,7 @@ def plan_cut(*, cut: Cut, number: int, model_key: str, count: int | None) -> Cut
 def best_effort_plan(plan: CutPlan, *, model_key: str, problems: tuple[str, ...]) -> CutPlan:
     """A cut with problems still shows what it would use and cost once they are fixed."""
     references = resolve_references(cut=plan.cut, prompt=plan.prompt)
-    has_characters = any(entry.role == "character" for entry in references.images)
+    has_characters = references.has_characters
     try:
         choice = choose_model(cut=plan.cut, requested=model_key, has_characters=has_characters)
     except ValidationError:
@@ -218,7 +216,9 @@ def cuts_with_keyframes_from(flight: Flight) -> set[int]:
 
 
 def generating_cut_ids(project: Project) -> set[int]:
-    jobs = GenerationJob.objects.filter(cut__project=project, status__in=ACTIVE_JOB_STATUSES)
+    jobs = GenerationJob.objects.filter(
+        cut__project=project, status__in=GenerationJob.ACTIVE_STATUSES
+    )
     return set(jobs.values_list("cut_id", flat=True))
 
 
@@ -379,7 +379,7 @@ class CutOutcome:
 
     @property
     def ended(self) -> bool:
-        return self.status not in ("waiting", *ACTIVE_JOB_STATUSES)
+        return self.status not in ("waiting", *GenerationJob.ACTIVE_STATUSES)
 
     @property
     def succeeded(self) -> bool:
@@ -405,7 +405,7 @@ class FlightProgress:
 
     @property
     def jobs_running(self) -> bool:
-        return any(outcome.status in ACTIVE_JOB_STATUSES for outcome in self.outcomes)
+        return any(outcome.status in GenerationJob.ACTIVE_STATUSES for outcome in self.outcomes)
 
     @property
     def all_succeeded(self) -> bool:
@@ -462,7 +462,7 @@ def settle_flight(*, flight: Flight) -> None:
     planned = set(flight.options.get("cuts", {}))
     failed_to_start = set(flight.options.get("failures", {}))
     jobs = flight.jobs.values_list("cut_id", "status")
-    if any(status in ACTIVE_JOB_STATUSES for _, status in jobs):
+    if any(status in GenerationJob.ACTIVE_STATUSES for _, status in jobs):
         return
     started = {str(cut_id) for cut_id, _ in jobs}
     if planned <= started | failed_to_start:
@@ -480,7 +480,7 @@ class CutProgress:
 
 def cut_progress(*, cuts: list[Cut]) -> dict[int, CutProgress]:
     """Images so far of each generating cut's unfinished jobs, for the storyboard's cut list."""
-    active = GenerationJob.objects.filter(cut__in=cuts, status__in=ACTIVE_JOB_STATUSES)
+    active = GenerationJob.objects.filter(cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES)
     progress = {}
     for cut_id, counts in candidate_counts(active, by="job__cut_id").items():
         progress[cut_id] = CutProgress(

@@ -11,7 +11,7 @@ from enum import Enum
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -70,7 +70,7 @@ def plan_generation(*, cut: Cut, prompt: str, count: int, model_key: str = "") -
         raise ValidationError({"count": "Choose between 1 and 4 images."})
     references = resolve_references(cut=cut, prompt=prompt)
     check_references(references)
-    has_characters = any(entry.role == "character" for entry in references.images)
+    has_characters = references.has_characters
     choice = choose_model(cut=cut, requested=model_key, has_characters=has_characters)
     sent, dropped = references.for_model(choice.spec.max_references)
     return GenerationPlan(
@@ -472,9 +472,7 @@ def finish_job(job: GenerationJob) -> GenerationJob:
 def settle_cut(cut_id: int) -> None:
     """A cut stays 'generating' while any of its jobs is unfinished."""
     cut = Cut.objects.select_for_update().get(pk=cut_id)
-    busy = cut.jobs.filter(
-        status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
-    ).exists()
+    busy = cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
     status = Cut.Status.GENERATING if busy else cut.resting_status()
     if status != cut.status:
         Cut.objects.filter(pk=cut_id).update(status=status)
@@ -489,16 +487,23 @@ def reap_stale_jobs(*, now=None) -> int:
     is never reaped while its worker still runs it."""
     deadline = (now or timezone.now()) - timedelta(seconds=settings.JOB_DEADLINE_SECONDS)
     stale = GenerationJob.objects.filter(
-        status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING],
+        status__in=GenerationJob.ACTIVE_STATUSES,
         created_at__lt=deadline,
     ).exclude(started_at__gte=deadline)
+    error = ProviderError(
+        ErrorKind.TIMEOUT, "The worker stopped before this image was finished (reaped)."
+    )
     reaped = 0
     for job in stale:
-        error = ProviderError(
-            ErrorKind.TIMEOUT, "The worker stopped before this image was finished (reaped)."
-        )
-        fail_unfinished(job, error)
-        finish_job(job)
+        try:
+            with transaction.atomic():
+                fail_unfinished(job, error)
+                finish_job(job)
+        except DatabaseError:
+            # One job the database refuses must not hold back the others; the next run
+            # tries it again, and the rollback leaves its refunds unwritten until then.
+            logger.exception("Could not reap job %s", job.pk)
+            continue
         reaped += 1
     return reaped
 

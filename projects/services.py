@@ -120,7 +120,7 @@ def refuse_while_generating(cuts, *, what: str) -> None:
     from keyframes.models import GenerationJob
 
     active = GenerationJob.objects.select_for_update().filter(
-        cut__in=cuts, status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
+        cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES
     )
     if active.exists():
         raise ValidationError(

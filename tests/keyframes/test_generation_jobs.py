@@ -250,3 +250,21 @@ def test_a_shot_the_prompt_already_names_is_not_repeated(funded_user, story_cut)
     story_cut.save()
     job = start(story_cut, funded_user, model_key="local-draft", prompt="Wide shot of @Cafe")
     assert job.sent_prompt == "Wide shot of @Cafe"
+
+
+def test_a_job_the_database_refuses_does_not_hold_back_the_reaper(
+    fake_provider, funded_user, story_cut
+):
+    broken = start(story_cut, funded_user, model_key="local-draft", key="broken", count=1)
+    healthy = start(story_cut, funded_user, key="healthy", count=1)
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    GenerationJob.objects.filter(pk__in=[broken.pk, healthy.pk]).update(created_at=two_hours_ago)
+    # Corrupt row: a refund of 5 would exceed its recorded charge of 0 (a database CHECK).
+    GenerationJob.objects.filter(pk=broken.pk).update(credits_per_image=5)
+
+    assert reap_stale_jobs() == 1
+    healthy.refresh_from_db()
+    broken.refresh_from_db()
+    assert healthy.status == GenerationJob.Status.FAILED and healthy.credits_refunded == 5
+    assert broken.status == GenerationJob.Status.QUEUED  # left for support, nothing half-done
+    assert broken.credits_refunded == 0
