@@ -462,7 +462,7 @@ def run_export(*, project: Project, export_format: ExportFormat, token: str) -> 
 
     content = build_export(project, export_format, on_progress=report)
     file_name = export_file_name(project, export_format)
-    stored_name = f"{EXPORT_FOLDER}/{token}/{file_name}"
+    stored_name = f"{export_folder(project, token)}/{file_name}"
     default_storage.delete(stored_name)
     stored_name = default_storage.save(stored_name, ContentFile(content))
     total = project.cuts.count()
@@ -496,7 +496,7 @@ def write_status(
         stored_name=stored_name,
         updated_at=time.time(),
     )
-    name = progress_file(token)
+    name = progress_file(project, token)
     default_storage.delete(name)
     default_storage.save(name, ContentFile(json.dumps(status.__dict__).encode()))
     return status
@@ -506,7 +506,7 @@ def read_status(*, project: Project, token: str) -> ExportStatus | None:
     """The export's progress, or None when the token is unknown or another project's."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    content = read_stored(progress_file(token))
+    content = read_stored(progress_file(project, token))
     if content is None:
         return None
     try:
@@ -516,5 +516,24 @@ def read_status(*, project: Project, token: str) -> ExportStatus | None:
     return status if status.project_id == project.pk else None
 
 
-def progress_file(token: str) -> str:
-    return f"{EXPORT_FOLDER}/{token}/{PROGRESS_FILE}"
+def export_folder(project: Project, token: str) -> str:
+    """Exports live under their project's folder, so deleting the project can find them."""
+    return f"{EXPORT_FOLDER}/{project.pk}/{token}"
+
+
+def progress_file(project: Project, token: str) -> str:
+    return f"{export_folder(project, token)}/{PROGRESS_FILE}"
+
+
+def stored_export_files(project: Project) -> list[str]:
+    """Every export file and progress file kept for the project."""
+    root = f"{EXPORT_FOLDER}/{project.pk}"
+    try:
+        tokens, _ = default_storage.listdir(root)
+    except FileNotFoundError:
+        return []
+    names = []
+    for token in tokens:
+        _, files = default_storage.listdir(f"{root}/{token}")
+        names += [f"{root}/{token}/{name}" for name in files]
+    return names

@@ -104,12 +104,14 @@ def delete_cut(*, cut: Cut) -> None:
 
 def delete_project(*, project: Project) -> None:
     from characters.services import stored_files_of_assets
+    from projects.export import stored_export_files
 
     with transaction.atomic():
         refuse_while_generating(project.cuts.all(), what="this project")
         names = stored_files_of_cuts(project.cuts.all())
         names += stored_files_of_assets(project.assets.all())
         names += [project.style_image.name, project.style_thumbnail.name]
+        names += stored_export_files(project)
         delete_files_after_commit(names)
         project.delete()
 

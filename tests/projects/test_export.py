@@ -228,7 +228,7 @@ def test_large_project_exports_in_the_background_with_progress(
 
     tasks.run_export(project.pk, "zip", token)
 
-    with default_storage.open(f"exports/{token}/progress.json") as stored:
+    with default_storage.open(f"exports/{project.pk}/{token}/progress.json") as stored:
         progress = json.load(stored)
     assert progress["status"] == "ready" and progress["done"] == progress["total"] == 7
     ready = owner_client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
@@ -260,7 +260,7 @@ def test_an_export_that_stopped_says_so(
     token = start_background_export(
         owner_client, project, "pdf", django_capture_on_commit_callbacks
     )
-    name = export.progress_file(token)
+    name = export.progress_file(project, token)
     with default_storage.open(name) as stored:
         progress = json.load(stored)
     progress["updated_at"] -= 24 * 3600
@@ -332,3 +332,19 @@ def test_command_explains_a_missing_project_or_a_bad_format(project, tmp_path):
     with pytest.raises(CommandError, match="Unknown export format “docx”"):
         call_command("export", str(project.pk), "--format", "docx", "-o", output)
     assert not (tmp_path / "out").exists()
+
+
+def test_deleting_the_project_removes_its_exports(
+    owner_client, project, storyboard, large_limit, django_capture_on_commit_callbacks
+):
+    token = start_background_export(
+        owner_client, project, "zip", django_capture_on_commit_callbacks
+    )
+    export.run_export(project=project, export_format=export.get_format("zip"), token=token)
+    names = export.stored_export_files(project)
+    assert len(names) == 2 and all(default_storage.exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("projects:delete", args=[project.pk]))
+
+    assert not any(default_storage.exists(name) for name in names)
