@@ -29,7 +29,7 @@ from keyframes.providers.base import (
     ReferenceImage,
     generate_with_retries,
 )
-from keyframes.providers.registry import ModelSpec, get_model, provider_name_for
+from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
 from projects.models import Cut
 
 logger = logging.getLogger(__name__)
@@ -309,8 +309,6 @@ def claim_candidate(candidate: Candidate, *, provider: str) -> Claim:
 
 
 def models_served_by(provider: str) -> list[str]:
-    from keyframes.providers.registry import MODELS
-
     return [key for key, spec in MODELS.items() if provider_name_for(spec) == provider]
 
 
