@@ -24,8 +24,8 @@ CANVAS_RESPONSE = "keyframes/canvas_response.html"
 
 @require_GET
 def canvas(request, cut_id):
-    cut = get_owned_cut(user=request.user, cut_id=cut_id)
-    return render(request, CANVAS_RESPONSE, canvas_response_context(cut))
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)  # just loaded: fresh enough
+    return render(request, CANVAS_RESPONSE, canvas_response_context(cut, reload=False))
 
 
 @require_GET
@@ -144,9 +144,11 @@ def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None
     return render(request, CANVAS_RESPONSE, context)
 
 
-def canvas_response_context(cut: Cut, *, upload_form: UploadKeyframeForm | None = None) -> dict:
+def canvas_response_context(
+    cut: Cut, *, upload_form: UploadKeyframeForm | None = None, reload: bool = True
+) -> dict:
     # This cut's entry of the cut list and its status chip ride along out of band, so the
     # thumbnail and status follow a new representative or a finished job at once.
-    # Reloaded: a service or a worker may have changed the status or the representative.
-    cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
+    if reload:  # after an action a service or a worker may have changed status or representative
+        cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
     return cut_item_context(cut) | canvas_context(cut, upload_form=upload_form)
