@@ -328,7 +328,8 @@ def _outlined_text(
 
 
 def _handle(label: str) -> str:
-    return label if label.startswith("@") else f"@{label}"
+    """The tag shown on the frame: labels such as "the location @Cafe" already name it."""
+    return label if "@" in label else f"@{label}"
 
 
 def _colour(hue: float, lightness: float, saturation: float) -> tuple[int, int, int]:
