@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from credits.models import CreditTransaction
-from credits.packages import get_package
+from credits.packages import CreditPackage, get_package
 from credits.services import credit_purchase
 
 logger = logging.getLogger(__name__)
@@ -73,25 +73,41 @@ def start_checkout(*, user, package_key: str, success_url: str, cancel_url: str)
 
 def credit_checkout_session(*, session: dict) -> bool:
     """Credits a paid Checkout Session once. `session` is the object of a signature-verified
-    webhook event. Returns False for sessions that are unpaid, foreign or already credited."""
+    webhook event. Returns False for sessions that are unpaid, foreign, paid a different
+    amount than their package costs, or already credited."""
     if session.get("mode") != "payment" or session.get("payment_status") != "paid":
         return False
     metadata = session.get("metadata") or {}
-    user = (
-        get_user_model().objects.filter(pk=metadata.get("user_id")).first()
-        if str(metadata.get("user_id", "")).isdigit()
-        else None
-    )
-    credits = int(metadata["credits"]) if str(metadata.get("credits", "")).isdigit() else 0
-    if user is None or credits <= 0:
+    user_id = str(metadata.get("user_id", ""))
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id.isdigit() else None
+    package = get_package(metadata.get("package_key", ""))
+    if user is None or package is None:
         logger.warning("Checkout session %s is not a Cutflow credit purchase", session.get("id"))
         return False
-    package = get_package(metadata.get("package_key", ""))
+    if not paid_for(session, package):
+        # Never credit more than was paid; support settles it from the admin with a memo.
+        logger.error(
+            "Checkout session %s paid %s %s, but %s costs %s %s: not credited",
+            session.get("id"),
+            session.get("amount_total"),
+            session.get("currency"),
+            package.name,
+            package.price_cents,
+            package.currency,
+        )
+        return False
     return credit_purchase(
         user=user,
-        credits=credits,
+        credits=package.credits,
         external_reference=session_reference(session["id"]),
-        memo=f"{package.name if package else 'Credit'} package · Stripe Checkout",
+        memo=f"{package.name} package · Stripe Checkout",
+    )
+
+
+def paid_for(session: dict, package: CreditPackage) -> bool:
+    return (
+        session.get("amount_total") == package.price_cents
+        and str(session.get("currency", "")).lower() == package.currency.lower()
     )
 
 

@@ -33,6 +33,8 @@ def move_money() -> list:
                 "id": f"cs_test_{user.pk}",
                 "mode": "payment",
                 "payment_status": "paid",
+                "amount_total": 1000,
+                "currency": "usd",
                 "metadata": {"user_id": str(user.pk), "package_key": "starter", "credits": "200"},
             }
         )

@@ -131,3 +131,25 @@ def test_a_delayed_payment_is_credited_when_it_succeeds(user, session_id, fake_s
 
     assert balance_of(user=user) == 200
     assert purchases().count() == 1
+
+
+def test_a_session_that_paid_less_than_its_package_credits_nothing(
+    user, session_id, fake_stripe, deliver
+):
+    fake_stripe.sessions[session_id]["amount_total"] = 100  # $1 instead of $10
+    body, signature = fake_stripe.completed_event(session_id, secret=WEBHOOK_SECRET)
+
+    response = deliver(body, signature)
+
+    assert response.status_code == 200  # received; nothing to retry
+    assert balance_of(user=user) == 0
+    assert not purchases().exists()
+
+
+def test_the_package_not_the_metadata_decides_the_credits(user, session_id, fake_stripe, deliver):
+    fake_stripe.sessions[session_id]["metadata"]["credits"] = "999999"
+    body, signature = fake_stripe.completed_event(session_id, secret=WEBHOOK_SECRET)
+
+    deliver(body, signature)
+
+    assert balance_of(user=user) == 200
