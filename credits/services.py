@@ -175,16 +175,32 @@ def credit_purchase(*, user, credits: int, external_reference: str, memo: str) -
     return True
 
 
+def with_refund_state(jobs):
+    """Jobs annotated with what the ledger says about each: its charge, its refunds and how
+    many refund rows there are (one query for a whole list, as the admin shows it)."""
+    charges = Q(ledger_rows__kind=CreditTransaction.Kind.CHARGE)
+    refunds = Q(ledger_rows__kind=CreditTransaction.Kind.REFUND)
+    return jobs.annotate(
+        ledger_charged=Coalesce(Sum("ledger_rows__amount", filter=charges), 0),
+        ledger_refunded=Coalesce(Sum("ledger_rows__amount", filter=refunds), 0),
+        ledger_refund_rows=Count("ledger_rows", filter=refunds),
+    )
+
+
+def refund_state_of(job) -> RefundState:
+    """The refund state of a job loaded through with_refund_state."""
+    return RefundState(
+        charged=-job.ledger_charged,
+        refunded=job.ledger_refunded,
+        refund_rows=job.ledger_refund_rows,
+    )
+
+
 def refund_state(*, job) -> RefundState:
     """What the ledger says about one job: its charge, its refunds and how many there are."""
-    totals = CreditTransaction.objects.filter(job=job).aggregate(
-        charged=Coalesce(Sum("amount", filter=Q(kind=CreditTransaction.Kind.CHARGE)), 0),
-        refunded=Coalesce(Sum("amount", filter=Q(kind=CreditTransaction.Kind.REFUND)), 0),
-        refund_rows=Count("pk", filter=Q(kind=CreditTransaction.Kind.REFUND)),
-    )
-    return RefundState(
-        charged=-totals["charged"], refunded=totals["refunded"], refund_rows=totals["refund_rows"]
-    )
+    from keyframes.models import GenerationJob
+
+    return refund_state_of(with_refund_state(GenerationJob.objects.filter(pk=job.pk)).get())
 
 
 def ledger_mismatches() -> list[tuple[CreditAccount, int]]:

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from credits.services import refund_state
+from credits.services import refund_state_of, with_refund_state
 from keyframes.generation import cancel_job
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
 from keyframes.provider_health import provider_health
@@ -66,9 +66,12 @@ class GenerationJobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [CandidateInline, JobKeyframeInline]
 
+    def get_queryset(self, request):
+        return with_refund_state(super().get_queryset(request))
+
     @admin.display(description="Refund state (ledger)")
     def ledger_refunds(self, job):
-        return str(refund_state(job=job))
+        return str(refund_state_of(job))
 
     def changelist_view(self, request, extra_context=None):
         # A provider whose calls keep failing is the first thing support should see.
