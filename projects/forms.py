@@ -55,6 +55,29 @@ class CutTextForm(forms.Form):
     )
 
 
+class CutMoveForm(forms.Form):
+    """A Move up or Move down button of the cut list: it posts its cut's id as ``up`` or
+    ``down``; ``selected`` is the cut open in the editor, which stays highlighted."""
+
+    up = forms.IntegerField(required=False, min_value=1)
+    down = forms.IntegerField(required=False, min_value=1)
+    selected = forms.IntegerField(required=False, min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("up") is None) == (cleaned.get("down") is None):
+            raise forms.ValidationError("Choose one cut to move up or down.")
+        return cleaned
+
+    @property
+    def cut_id(self) -> int:
+        return self.cleaned_data["up"] or self.cleaned_data["down"]
+
+    @property
+    def offset(self) -> int:
+        return -1 if self.cleaned_data["up"] else 1
+
+
 class ReorderForm(forms.Form):
     order = forms.CharField()
 

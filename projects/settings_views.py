@@ -35,7 +35,7 @@ def cut_shot(request, project_id, cut_id):
     if not request.htmx:
         return redirect(cut)
     # The card and, swapped out of band, the cut list that shows the shot size.
-    context = storyboard_context(cut.project, cut) | {
+    context = storyboard_context(request, cut.project, cut) | {
         "shot_saved": saved,
         "shot_errors": [error for errors in form.errors.values() for error in errors],
         "refresh_cut_list": True,

@@ -11,9 +11,9 @@ urlpatterns = [
     path("<int:project_id>/delete/", views.project_delete, name="delete"),
     path("<int:project_id>/cuts/add/", views.cut_add, name="cut_add"),
     path("<int:project_id>/cuts/reorder/", views.cut_reorder, name="cut_reorder"),
+    path("<int:project_id>/cuts/move/", views.cut_move, name="cut_move"),
     path("<int:project_id>/cuts/<int:cut_id>/", views.cut_editor, name="cut"),
     path("<int:project_id>/cuts/<int:cut_id>/text/", views.cut_text, name="cut_text"),
-    path("<int:project_id>/cuts/<int:cut_id>/move/", views.cut_move, name="cut_move"),
     path("<int:project_id>/cuts/<int:cut_id>/delete/", views.cut_delete, name="cut_delete"),
     path(
         "<int:project_id>/cuts/<int:cut_id>/prompt/restore/",

@@ -8,7 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from projects import services
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
-from projects.forms import CutTextForm, ProjectForm, ReorderForm
+from projects.forms import CutMoveForm, CutTextForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
 
 
@@ -54,13 +54,17 @@ def storyboard(request, project_id):
     first = project.cuts.first()
     if first is not None:
         return redirect(first)
-    return render(request, "projects/storyboard.html", storyboard_context(project, None))
+    return render(request, "projects/storyboard.html", storyboard_context(request, project, None))
 
 
 @require_GET
 def cut_editor(request, project_id, cut_id):
-    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
-    return render(request, "projects/storyboard.html", storyboard_context(cut.project, cut))
+    # The page shows the representative in the cut list only, which loads its own.
+    cut = get_owned_cut(
+        user=request.user, cut_id=cut_id, project_id=project_id, with_representative=False
+    )
+    context = storyboard_context(request, cut.project, cut)
+    return render(request, "projects/storyboard.html", context)
 
 
 @require_POST
@@ -88,12 +92,17 @@ def cut_reorder(request, project_id):
 
 
 @require_POST
-def cut_move(request, project_id, cut_id):
-    cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
-    services.move_cut(cut=cut, offset=-1 if request.POST.get("direction") == "up" else 1)
+def cut_move(request, project_id):
+    project = get_owned_project(user=request.user, project_id=project_id)
+    form = CutMoveForm(request.POST)
+    if not form.is_valid():
+        return render_cut_list(request, project, None, error=form.non_field_errors()[0])
+    cut = get_owned_cut(user=request.user, cut_id=form.cut_id, project_id=project_id)
+    services.move_cut(cut=cut, offset=form.offset)
     if not request.htmx:
         return redirect(cut)
-    return render_cut_list(request, cut.project, cut)
+    selected = project.cuts.filter(pk=form.cleaned_data["selected"] or cut.pk).first()
+    return render_cut_list(request, project, selected)
 
 
 @require_POST
@@ -121,7 +130,7 @@ def cut_text(request, project_id, cut_id):
             saved = True
         except ValidationError as exc:
             form.add_error(None, exc)
-    context = storyboard_context(cut.project, cut) | {"text_form": form, "saved": saved}
+    context = storyboard_context(request, cut.project, cut) | {"text_form": form, "saved": saved}
     if request.htmx:
         return render(request, "projects/storyboard.html#cut-text", context)
     return render(request, "projects/storyboard.html", context)
@@ -136,7 +145,7 @@ def prompt_restore(request, project_id, cut_id):
     except (ValidationError, ValueError):
         form = saved_text_form(cut)
         form.add_error("prompt", services.REVISION_GONE_MESSAGE)
-    context = storyboard_context(cut.project, cut)
+    context = storyboard_context(request, cut.project, cut)
     if form is not None:
         context["text_form"] = form
     if request.htmx:
@@ -145,7 +154,7 @@ def prompt_restore(request, project_id, cut_id):
 
 
 def render_cut_list(request, project: Project, selected: Cut | None, error: str = ""):
-    context = storyboard_context(project, selected) | {"cut_list_error": error}
+    context = storyboard_context(request, project, selected) | {"cut_list_error": error}
     return render(request, "projects/storyboard.html#cut-list", context)
 
 
@@ -160,17 +169,17 @@ def saved_text_form(cut: Cut) -> CutTextForm:
     return form
 
 
-def storyboard_context(project: Project, cut: Cut | None) -> dict:
+def storyboard_context(request, project: Project, cut: Cut | None) -> dict:
     context = cut_list_context(project, cut)
     if cut is not None:
         context["text_form"] = CutTextForm(initial=initial_text(cut))
         context["prompt_history"] = cut.prompt_revisions.all()[:5]
-        context.update(cut_editor_extras(cut))
+        context.update(cut_editor_extras(request, cut))
     return context
 
 
-def cut_editor_extras(cut: Cut) -> dict:
+def cut_editor_extras(request, cut: Cut) -> dict:
     """What the other apps put into the cut editor (canvas, references, generation)."""
     from keyframes.editor import cut_editor_context
 
-    return cut_editor_context(cut)
+    return cut_editor_context(request, cut)

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import make_cut, make_project, make_user
 from tests.fakes.fixtures import fake_fal, fake_provider  # noqa: F401
@@ -13,6 +14,13 @@ def media_in_tmp(settings, tmp_path):
     """Every test stores files in its own folder, so a test can check what is on disk."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rendered fragments and rate limits live in the cache; a test starts with none, as the
+    rows an earlier test's fragments describe may come back with the same ids."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def object_urls(project, cut):
             reverse("projects:cut_add", args=[project.pk]),
             reverse("projects:cut_reorder", args=[project.pk]),
             reverse("projects:cut_text", args=[project.pk, cut.pk]),
-            reverse("projects:cut_move", args=[project.pk, cut.pk]),
+            reverse("projects:cut_move", args=[project.pk]),
             reverse("projects:cut_delete", args=[project.pk, cut.pk]),
             reverse("projects:prompt_restore", args=[project.pk, cut.pk]),
         ],

@@ -1,10 +1,12 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from credits.services import balance_of, grant_credits
 from keyframes.models import GenerationJob
 from projects.models import Cut, Project, PromptRevision
-from tests.factories import make_cut
+from tests.factories import make_cut, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +77,42 @@ def test_reorder_must_name_every_cut_once(owner_client, project):
 
 def test_moving_a_cut_up(owner_client, project):
     first, second = make_cut(project=project), make_cut(project=project)
-    owner_client.post(
-        reverse("projects:cut_move", args=[project.pk, second.pk]),
-        {"direction": "up"},
+    response = owner_client.post(
+        reverse("projects:cut_move", args=[project.pk]),
+        {"up": second.pk, "selected": first.pk},
         HTTP_HX_REQUEST="true",
     )
     assert list(project.cuts.values_list("pk", flat=True)) == [second.pk, first.pk]
+    html = response.content.decode()
+    # The list comes back in the new order, the open cut still highlighted.
+    assert html.index(f'id="cut-item-{second.pk}"') < html.index(f'id="cut-item-{first.pk}"')
+    assert re.search(rf'class="cut-item selected" id="cut-item-{first.pk}"', html)
+
+
+def test_moving_a_cut_down_without_htmx_opens_it(owner_client, project):
+    first, second = make_cut(project=project), make_cut(project=project)
+    response = owner_client.post(
+        reverse("projects:cut_move", args=[project.pk]), {"down": first.pk}
+    )
+    assert response.status_code == 302
+    assert response.url == first.get_absolute_url()
+    assert list(project.cuts.values_list("pk", flat=True)) == [second.pk, first.pk]
+
+
+@pytest.mark.parametrize("data", [{}, {"up": "x"}, {"up": "1", "down": "2"}])
+def test_a_move_that_names_no_single_cut_is_refused(owner_client, project, data):
+    first, second = make_cut(project=project), make_cut(project=project)
+    response = owner_client.post(
+        reverse("projects:cut_move", args=[project.pk]), data, HTTP_HX_REQUEST="true"
+    )
+    assert "Choose one cut to move up or down." in response.content.decode()
+    assert list(project.cuts.values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
+def test_moving_another_projects_cut_is_a_404(owner_client, project, user):
+    other = make_cut(project=make_project(owner=user))
+    response = owner_client.post(reverse("projects:cut_move", args=[project.pk]), {"up": other.pk})
+    assert response.status_code == 404
 
 
 def test_saving_script_and_prompt_without_reload(owner_client, project, cut):
