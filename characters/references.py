@@ -11,7 +11,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from characters.mentions import find_mentions, unknown_mentions
 from characters.models import Asset, Variation, VariationImage
@@ -110,11 +110,13 @@ def resolve_references(*, cut: Cut, prompt: str) -> ReferenceList:
     result = ReferenceList(unknown_handles=unknown_mentions(mentions))
     known = [mention.handle for mention in mentions if mention.known]
     assets = _assets_with_images(project_id=project.pk, handles=known)
-    overrides = dict(
-        cut.variation_overrides.filter(asset__in=assets.values()).values_list(
-            "asset_id", "variation_id"
+    overrides = {}
+    if assets:  # (an empty filter still costs the ORM a query to build)
+        overrides = dict(
+            cut.variation_overrides.filter(asset__in=assets.values()).values_list(
+                "asset_id", "variation_id"
+            )
         )
-    )
     for kind in (Asset.Kind.CHARACTER, Asset.Kind.LOCATION):
         for handle in known:
             asset = assets.get(handle.casefold())
@@ -227,7 +229,11 @@ def _asset_entry(asset: Asset, *, override_id: int | None) -> ReferenceEntry:
 
 def _additional_entries(cut: Cut) -> list[ReferenceEntry]:
     entries = []
-    references = cut.additional_references.select_related("source_keyframe__cut")
+    references = list(cut.additional_references.all())
+    # Joined only when some reference came from a keyframe: most cuts have none, and the
+    # cut editor reads this on every view.
+    if any(reference.source_keyframe_id for reference in references):
+        prefetch_related_objects(references, "source_keyframe__cut")
     for number, reference in enumerate(references, start=1):
         source = reference.source_keyframe
         reason = "added by you"

@@ -3,10 +3,11 @@ the Generate button will do and cost."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 
 from characters.references import ReferenceEntry, resolve_references
@@ -57,6 +58,7 @@ class CanvasSet:
 @dataclass(frozen=True)
 class Canvas:
     sets: list[CanvasSet] = field(default_factory=list)
+    state: tuple = ()  # what the sets were built from, as canvas_state() reads it
 
     @property
     def newest(self) -> CanvasSet | None:
@@ -94,7 +96,49 @@ def canvas_sets(*, cut: Cut) -> Canvas:
         )
     sets = [each for each in sets if each.slots]
     sets.sort(key=lambda each: each.created_at, reverse=True)
-    return Canvas(sets=sets)
+    candidate_rows = [
+        (job.pk, job.status, candidate.slot, candidate.status)
+        for job in jobs
+        for candidate in job.candidates.all()
+    ]
+    keyframe_ids = [kf.pk for kf in keyframes]
+    return Canvas(sets=sets, state=state_of(candidate_rows, keyframe_ids))
+
+
+# Read on every canvas poll (each open canvas asks once a second while images are on their
+# way), so it is one plain statement: building it with the ORM cost several times more than
+# running it. The first branch lists candidates, the second the keyframes.
+CANVAS_STATE_SQL = f"""
+    SELECT job.id, job.status, candidate.slot, candidate.status
+      FROM {Candidate._meta.db_table} AS candidate
+      JOIN {GenerationJob._meta.db_table} AS job ON job.id = candidate.job_id
+     WHERE job.cut_id = %s
+    UNION ALL
+    SELECT keyframe.id, NULL, NULL, NULL
+      FROM {Keyframe._meta.db_table} AS keyframe
+     WHERE keyframe.cut_id = %s
+"""
+
+
+def canvas_state(*, cut: Cut) -> tuple:
+    """What the canvas shows of the cut's jobs and keyframes, as plain values: every
+    candidate's job, job status, slot and status, and the ids of the keyframes (which never
+    change once stored). Two equal states give the same canvas, so the canvas HTML is
+    cached by it (keyframes.editor)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CANVAS_STATE_SQL, [cut.pk, cut.pk])
+        rows = cursor.fetchall()
+    candidate_rows = [row for row in rows if row[1] is not None]
+    keyframe_ids = [row[0] for row in rows if row[1] is None]
+    return state_of(candidate_rows, keyframe_ids)
+
+
+def state_of(candidate_rows, keyframe_ids) -> tuple:
+    """Candidates by (job, slot), keyframes by id: one order, however they were read."""
+    return (
+        tuple(sorted(map(tuple, candidate_rows), key=itemgetter(0, 2))),
+        tuple(sorted(keyframe_ids)),
+    )
 
 
 def job_set(job: GenerationJob, by_slot: dict) -> CanvasSet:
@@ -193,10 +237,16 @@ class GenerationControls:
 
 
 def generation_controls(
-    *, cut: Cut, model_key: str, count: int, prompt: str | None = None
+    *,
+    cut: Cut,
+    model_key: str,
+    count: int,
+    prompt: str | None = None,
+    has_jobs: bool | None = None,
 ) -> GenerationControls:
     """What the Generate button will do with this model and count: the model that runs,
-    the cost, the references it cannot take, and anything that stops it."""
+    the cost, the references it cannot take, and anything that stops it. ``has_jobs``
+    (whether the cut was generated before) is looked up unless the caller knows it."""
     prompt = cut.prompt if prompt is None else prompt
     problems: dict[str, list[str]] = {}
     try:
@@ -217,7 +267,7 @@ def generation_controls(
         dropped=plan.dropped if plan else [],
         negative_ignored=bool(cut.negative_prompt.strip()) and not spec.supports_negative_prompt,
         problems=problems,
-        regenerate=cut.jobs.exists(),
+        regenerate=cut.jobs.exists() if has_jobs is None else has_jobs,
     )
 
 

@@ -2,17 +2,68 @@
 
 from uuid import uuid4
 
-from keyframes.canvas import canvas_sets, generation_controls
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+
+from cutflow.fragments import cached_fragment, request_version
+from keyframes.canvas import canvas_sets, canvas_state, generation_controls
 from keyframes.forms import UploadKeyframeForm
 from projects.models import Cut
 
-
-def cut_editor_context(cut: Cut) -> dict:
-    return canvas_context(cut) | controls_context(cut)
+CANVAS_TEMPLATE = "keyframes/canvas.html#canvas"
 
 
-def canvas_context(cut: Cut, *, upload_form: UploadKeyframeForm | None = None) -> dict:
-    return {"canvas": canvas_sets(cut=cut), "upload_form": upload_form or UploadKeyframeForm()}
+def cut_editor_context(request, cut: Cut) -> dict:
+    state = canvas_state(cut=cut)
+    has_jobs = bool(state[0])  # every job has candidates
+    return canvas_context(request, cut, state=state) | controls_context(cut, has_jobs=has_jobs)
+
+
+def canvas_context(
+    request,
+    cut: Cut,
+    *,
+    upload_form: UploadKeyframeForm | None = None,
+    state: tuple | None = None,
+) -> dict:
+    """``state`` is the cut's canvas_state() when the caller has read it already."""
+    upload_form = upload_form or UploadKeyframeForm()
+    html = canvas_html(request, cut, upload_form, state=state)
+    return {"canvas_html": html, "upload_form": upload_form}
+
+
+def canvas_html(request, cut: Cut, upload_form: UploadKeyframeForm, state=None) -> str:
+    """The canvas section. It is polled every second while images are on their way, and
+    most polls find nothing new, so its HTML is cached by what it shows; a form with
+    errors to show is rendered afresh."""
+    if upload_form.errors:
+        return render_canvas(request, cut, upload_form)[1]
+    state = canvas_state(cut=cut) if state is None else state
+    version = canvas_version(request, cut, state)
+    return cached_fragment("canvas", version, lambda: render_canvas(request, cut, upload_form))
+
+
+def canvas_version(request, cut: Cut, state: tuple) -> tuple:
+    return (
+        cut.pk,
+        cut.representative_id,
+        cut.project.aspect_ratio,
+        state,
+        request_version(request),
+    )
+
+
+def render_canvas(request, cut: Cut, upload_form: UploadKeyframeForm) -> tuple[tuple, str]:
+    canvas = canvas_sets(cut=cut)
+    context = {
+        "cut": cut,
+        "project": cut.project,
+        "canvas": canvas,
+        "upload_form": upload_form,
+        "csrf_token": get_token(request),
+    }
+    html = get_template(CANVAS_TEMPLATE).render(context)
+    return canvas_version(request, cut, canvas.state), html
 
 
 def controls_context(
@@ -22,12 +73,14 @@ def controls_context(
     count: int | None = None,
     prompt: str | None = None,
     errors: dict | None = None,
+    has_jobs: bool | None = None,
 ) -> dict:
     controls = generation_controls(
         cut=cut,
         model_key=cut.model if model_key is None else model_key,
         count=count or cut.candidate_count,
         prompt=prompt,
+        has_jobs=has_jobs,
     )
     return {
         "controls": controls,

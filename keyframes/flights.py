@@ -12,7 +12,7 @@ queued or running is left to that job, and a cut whose job ended without an imag
 gets a new attempt under a new key.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -481,14 +481,23 @@ class CutProgress:
 def cut_progress(*, cuts: list[Cut]) -> dict[int, CutProgress]:
     """Images so far of each generating cut's unfinished jobs, for the storyboard's cut list."""
     active = GenerationJob.objects.filter(cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES)
-    progress = {}
-    for cut_id, counts in candidate_counts(active, by="job__cut_id").items():
-        progress[cut_id] = CutProgress(
-            arrived=counts.get(Candidate.Status.SUCCEEDED, 0),
-            failed=counts.get(Candidate.Status.FAILED, 0),
-            total=sum(counts.values()),
-        )
-    return progress
+    counts_by_cut = candidate_counts(active, by="job__cut_id")
+    return {cut_id: progress_of(counts) for cut_id, counts in counts_by_cut.items()}
+
+
+def progress_from_rows(candidate_rows) -> CutProgress | None:
+    """The same figure from one cut's (job, job status, slot, status) candidate rows, as
+    keyframes.canvas.canvas_state reads them; None when no job is unfinished."""
+    active = [row[3] for row in candidate_rows if row[1] in GenerationJob.ACTIVE_STATUSES]
+    return progress_of(Counter(active)) if active else None
+
+
+def progress_of(counts: dict[str, int]) -> CutProgress:
+    return CutProgress(
+        arrived=counts.get(Candidate.Status.SUCCEEDED, 0),
+        failed=counts.get(Candidate.Status.FAILED, 0),
+        total=sum(counts.values()),
+    )
 
 
 def candidate_counts(jobs, *, by: str) -> dict[int, dict[str, int]]:

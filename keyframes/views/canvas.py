@@ -10,11 +10,12 @@ from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes import canvas as services
 from keyframes.editor import canvas_context, controls_context
+from keyframes.flights import progress_from_rows
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
 from keyframes.generation import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
-from projects.cut_list import cut_item_context
+from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
 from projects.models import Cut
 from projects.views import saved_text_form, storyboard_context
@@ -24,8 +25,10 @@ CANVAS_RESPONSE = "keyframes/canvas_response.html"
 
 @require_GET
 def canvas(request, cut_id):
-    cut = get_owned_cut(user=request.user, cut_id=cut_id)  # just loaded: fresh enough
-    return render(request, CANVAS_RESPONSE, canvas_response_context(cut, reload=False))
+    # A poll shows no cut list entry, so it needs no representative's thumbnail.
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, with_representative=False)
+    context = canvas_response_context(request, cut, poll=True)
+    return render(request, CANVAS_RESPONSE, context)
 
 
 @require_GET
@@ -61,10 +64,10 @@ def generate(request, cut_id):
         for message in sum(errors.values(), []):
             messages.error(request, message)
         return redirect(cut)
-    context = canvas_response_context(cut) | {"controls_oob": True}
+    context = canvas_response_context(request, cut) | {"controls_oob": True}
     context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
     if "prompt" in errors:
-        context = prompt_error_context(cut, text_form, errors["prompt"]) | context
+        context = prompt_error_context(request, cut, text_form, errors["prompt"]) | context
     response = render(request, CANVAS_RESPONSE, context, status=status)
     if "credits" in errors:
         response["HX-Trigger"] = "open-purchase-dialog"
@@ -87,14 +90,17 @@ def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextFo
     )
 
 
-def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[str]) -> dict:
+def prompt_error_context(
+    request, cut: Cut, text_form: CutTextForm, prompt_errors: list[str]
+) -> dict:
     """The cut's text form with the error beside the prompt, swapped in out of band."""
     if not text_form.is_bound:
         text_form = saved_text_form(cut)
     for message in prompt_errors:
         if message not in text_form.errors.get("prompt", []):
             text_form.add_error("prompt", message)
-    return storyboard_context(cut.project, cut) | {"text_form": text_form, "text_form_oob": True}
+    context = storyboard_context(request, cut.project, cut)
+    return context | {"text_form": text_form, "text_form_oob": True}
 
 
 @require_POST
@@ -140,15 +146,20 @@ def cancel_generation(request, cut_id, job_id):
 def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None = None):
     if not request.htmx:
         return redirect(cut)
-    context = canvas_response_context(cut, upload_form=upload_form)
+    context = canvas_response_context(request, cut, upload_form=upload_form)
     return render(request, CANVAS_RESPONSE, context)
 
 
 def canvas_response_context(
-    cut: Cut, *, upload_form: UploadKeyframeForm | None = None, reload: bool = True
+    request, cut: Cut, *, upload_form: UploadKeyframeForm | None = None, poll: bool = False
 ) -> dict:
-    # This cut's entry of the cut list and its status chip ride along out of band, so the
-    # thumbnail and status follow a new representative or a finished job at once.
-    if reload:  # after an action a service or a worker may have changed status or representative
+    """The canvas and the cut's status chip; after an action, also the cut's entry of the
+    cut list (swapped out of band, so its thumbnail follows a new representative at once).
+    A poll leaves the list alone: it has its own poller while a cut generates."""
+    if not poll:  # a service or a worker may have changed status or representative
         cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
-    return cut_item_context(cut) | canvas_context(cut, upload_form=upload_form)
+    state = services.canvas_state(cut=cut)
+    context = {"cut": cut, "project": cut.project}
+    if not poll:
+        context["cut_entry"] = cut_entry_html(cut, progress=progress_from_rows(state[0]))
+    return context | canvas_context(request, cut, upload_form=upload_form, state=state)

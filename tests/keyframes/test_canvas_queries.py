@@ -1,6 +1,7 @@
 """The canvas and the editor page run the same number of queries for 4 and 40 keyframes."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -74,7 +75,12 @@ def cut_with(owner, *, jobs, uploads):
     return cut
 
 
-def count_queries(client, url, **headers) -> tuple[int, str]:
+def count_queries(client, url, *, cached: bool, **headers) -> tuple[int, str]:
+    """Queries of one request, with the rendered fragments cached (a repeat view or a poll)
+    or not (the first view)."""
+    cache.clear()
+    if cached:
+        client.get(url, **headers)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, **headers)
     assert response.status_code == 200
@@ -89,13 +95,32 @@ def count_queries(client, url, **headers) -> tuple[int, str]:
     ],
     ids=["canvas partial", "editor page"],
 )
-def test_queries_do_not_grow_with_keyframes(client, owner, url_of, headers):
+@pytest.mark.parametrize("cached", [False, True], ids=["first view", "repeat view"])
+def test_queries_do_not_grow_with_keyframes(client, owner, url_of, headers, cached):
     client.force_login(owner)
     small = cut_with(owner, jobs=1, uploads=1)
     large = cut_with(owner, jobs=10, uploads=4)
-    client.get(url_of(small), **headers)  # warm up sessions and caches
-    small_count, small_html = count_queries(client, url_of(small), **headers)
-    large_count, large_html = count_queries(client, url_of(large), **headers)
+    client.get(url_of(small), **headers)  # warm up the session
+    small_count, small_html = count_queries(client, url_of(small), cached=cached, **headers)
+    large_count, large_html = count_queries(client, url_of(large), cached=cached, **headers)
     assert small_html.count("data-lightbox-open") == 5
     assert large_html.count("data-lightbox-open") == 44
     assert small_count == large_count, (small_count, large_count)
+
+
+@pytest.mark.parametrize(
+    "url_of, headers",
+    [
+        (lambda cut: reverse("keyframes:canvas", args=[cut.pk]), HTMX),
+        (lambda cut: cut.get_absolute_url(), {}),
+    ],
+    ids=["canvas partial", "editor page"],
+)
+def test_a_repeat_view_reads_less_than_the_first(client, owner, url_of, headers):
+    client.force_login(owner)
+    cut = cut_with(owner, jobs=3, uploads=1)
+    client.get(url_of(cut), **headers)  # warm up the session
+    first, first_html = count_queries(client, url_of(cut), cached=False, **headers)
+    repeat, repeat_html = count_queries(client, url_of(cut), cached=True, **headers)
+    assert repeat < first, (first, repeat)
+    assert repeat_html.count("data-lightbox-open") == first_html.count("data-lightbox-open") == 13

@@ -33,17 +33,27 @@ def test_benchmark_reports_every_section_with_sane_figures(tmp_path):
 
     pages = {row.metric: row for row in report.section("3 pages")}
     assert pages["minimal view median"].value > 0
-    assert pages["storyboard page median / minimal"].value > 0
-    assert pages["storyboard page p95 / minimal"].value > 0
-    # The canvas partial is measured once its URL exists; until then its row says TODO.
-    canvas = pages["canvas partial median / minimal"]
-    assert canvas.value is None or canvas.value > 0
+    for page, limit in (("storyboard page", 6.0), ("canvas partial", 3.0)):
+        assert pages[f"{page} median / minimal"].value > 0
+        assert pages[f"{page} median / minimal"].target == limit
+        assert pages[f"{page} p95 / minimal"].value > 0
+        assert pages[f"{page}, first view median / minimal"].value > 0
+        assert pages[f"{page}, first view median / minimal"].target is None
 
     counts = report.tables["Query counts"]
-    assert [row["page"] for row in counts] == ["minimal view", "storyboard page", "canvas partial"]
+    assert [row["page"] for row in counts] == [
+        "minimal view",
+        "storyboard page",
+        "canvas partial",
+        "storyboard page, first view",
+        "canvas partial, first view",
+    ]
     for row in counts:
-        if row["3 cuts"] != "TODO":
-            assert row["3 cuts"] == row["2 cuts"] > 0, row
+        assert row["3 cuts"] == row["2 cuts"] > 0, row
+    # Cached fragments save queries on a repeat view.
+    by_page = {row["page"]: row["3 cuts"] for row in counts}
+    assert by_page["storyboard page"] < by_page["storyboard page, first view"]
+    assert by_page["canvas partial"] < by_page["canvas partial, first view"]
 
     text = report.as_text()
     assert all(row.metric in text for row in report.rows)

@@ -1,0 +1,154 @@
+"""The canvas is cached by what it shows: a poll with nothing new costs little, and every
+change (even one a worker writes straight to the rows) reaches the next poll."""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from keyframes import canvas
+from keyframes.generation import run_generation, start_generation
+from keyframes.models import Candidate, GenerationJob, Keyframe
+from projects.models import Cut, Project
+from tests.factories import make_cut, make_project, make_user, upload
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def owner(db):
+    return make_user(email="cache@example.com", credits=100)
+
+
+@pytest.fixture
+def cut(owner):
+    project = make_project(owner=owner, default_model="local-draft")
+    return make_cut(project=project, script="Mina waits.", prompt="A woman waits by a window")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def queued_job(cut, user, key="job-1") -> GenerationJob:
+    return start_generation(
+        cut=cut, user=user, prompt=cut.prompt, count=2, idempotency_key=key, model_key="local-draft"
+    )
+
+
+def poll(client, cut) -> str:
+    response = client.get(reverse("keyframes:canvas", args=[cut.pk]), **HTMX)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_state_read_for_the_cache_is_the_state_the_canvas_is_built_from(cut, owner):
+    finished = run_generation(job=queued_job(cut, owner, key="a"))
+    Keyframe.objects.filter(job=finished, slot=0).delete()
+    canvas.upload_keyframe(cut=cut, file=upload())
+    queued_job(cut, owner, key="b")
+    built = canvas.canvas_sets(cut=cut)
+    assert canvas.canvas_state(cut=cut) == built.state
+    assert len(built.state[0]) == 4 and len(built.state[1]) == 2  # candidates, keyframes
+
+
+def test_a_poll_with_nothing_new_is_served_from_the_cache(owner_client, cut, owner):
+    run_generation(job=queued_job(cut, owner))
+    first = poll(owner_client, cut)
+    with CaptureQueriesContext(connection) as queries:
+        again = poll(owner_client, cut)
+    assert again == first
+    # Session, user, the cut, the canvas state and the balance: nothing to build the sets.
+    assert len(queries) == 5, [query["sql"][:60] for query in queries]
+
+
+def set_running(cut, job):
+    GenerationJob.objects.filter(pk=job.pk).update(status=GenerationJob.Status.RUNNING)
+    Candidate.objects.filter(job=job, slot=0).update(status=Candidate.Status.RUNNING)
+
+
+def store_one(cut, job):
+    Keyframe.objects.create(
+        cut=cut, job=job, slot=0, image="k/a.jpg", thumbnail="k/a.webp", source="generated"
+    )
+    Candidate.objects.filter(job=job, slot=0).update(status=Candidate.Status.SUCCEEDED)
+
+
+def fail_one(cut, job):
+    Candidate.objects.filter(job=job, slot=1).update(
+        status=Candidate.Status.FAILED, error_message="The model refused the prompt."
+    )
+
+
+def upload_one(cut, job):
+    canvas.upload_keyframe(cut=cut, file=upload())
+
+
+def select_upload(cut, job):
+    keyframe = Keyframe.objects.create(
+        cut=cut, image="k/u.jpg", thumbnail="k/u.webp", source="uploaded"
+    )
+    Cut.objects.filter(pk=cut.pk).update(representative=keyframe)
+
+
+def change_aspect_ratio(cut, job):
+    Project.objects.filter(pk=cut.project_id).update(aspect_ratio="16:9")
+
+
+@pytest.mark.parametrize(
+    "change, shows",
+    [
+        (set_running, ["job-running", "Generating…"]),
+        (store_one, ["slot-succeeded", "k/a.webp"]),
+        (fail_one, ["slot-failed", "The model refused the prompt."]),
+        (upload_one, ["slot-uploaded"]),
+        (select_upload, ["is-representative", "k/u.webp"]),
+        (change_aspect_ratio, ["--frame-ratio: 16 / 9"]),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_every_change_reaches_the_next_poll(owner_client, cut, owner, change, shows):
+    job = queued_job(cut, owner)
+    before = poll(owner_client, cut)
+    change(cut, job)
+    after = poll(owner_client, cut)
+    assert after != before
+    for text in shows:
+        assert text in after and text not in before, text
+
+
+def token_in(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_cached_canvas_carries_tokens_valid_for_its_own_session(cut, owner):
+    keyframe = Keyframe.objects.filter(job=run_generation(job=queued_job(cut, owner))).first()
+    sessions = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = []
+    for session in sessions:
+        session.force_login(owner)
+        session.get(cut.get_absolute_url())  # sets the session's CSRF cookie
+        pages.append(poll(session, cut))
+    select = reverse("keyframes:select_keyframe", args=[cut.pk, keyframe.pk])
+    for session, html in zip(sessions, pages, strict=True):
+        response = session.post(select, {"csrfmiddlewaretoken": token_in(html)}, **HTMX)
+        assert response.status_code == 200
+
+
+def test_relative_times_move_on_with_the_clock(owner_client, cut, owner, monkeypatch):
+    job = run_generation(job=queued_job(cut, owner))
+    assert "0\xa0minutes ago" in poll(owner_client, cut)  # Django joins with a no-break space
+    later = timezone.now() - timedelta(minutes=5)
+    GenerationJob.objects.filter(pk=job.pk).update(created_at=later)
+    now = time.time()
+    monkeypatch.setattr("cutflow.fragments.time.time", lambda: now + 60)
+    assert "5\xa0minutes ago" in poll(owner_client, cut)
