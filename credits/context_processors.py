@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from credits.checkout import purchases_enabled
 from credits.packages import credit_packages
@@ -11,10 +12,11 @@ def credit_badge(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    balance = balance_of(user=user)
+    # Read only by a template that shows it: partial responses mostly don't.
+    balance = SimpleLazyObject(lambda: balance_of(user=user))
     return {
         "credit_balance": balance,
-        "credit_balance_low": balance < settings.LOW_BALANCE_THRESHOLD,
+        "credit_balance_low": SimpleLazyObject(lambda: balance < settings.LOW_BALANCE_THRESHOLD),
         "credit_packages": credit_packages(),
         "purchases_enabled": purchases_enabled(),
     }

@@ -159,7 +159,7 @@ def canvas_response_context(
     if not poll:  # a service or a worker may have changed status or representative
         cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
     state = services.canvas_state(cut=cut)
-    context = {"cut": cut, "project": cut.project}
+    context = {"cut": cut, "project": cut.project, "poll": poll}
     if not poll:
         context["cut_entry"] = cut_entry_html(cut, progress=progress_from_rows(state[0]))
     return context | canvas_context(request, cut, upload_form=upload_form, state=state)

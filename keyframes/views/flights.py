@@ -72,4 +72,4 @@ def flight_cut_list(request, project_id):
     cut_id = request.GET.get("cut", "")
     selected = project.cuts.filter(pk=int(cut_id)).first() if cut_id.isdigit() else None
     context = cut_list_context(project, selected)
-    return render(request, "projects/storyboard.html#cut-list", context)
+    return render(request, "projects/cut_list_poll.html", context)

@@ -67,8 +67,10 @@ def test_a_poll_with_nothing_new_is_served_from_the_cache(owner_client, cut, own
     with CaptureQueriesContext(connection) as queries:
         again = poll(owner_client, cut)
     assert again == first
-    # Session, user, the cut, the canvas state and the balance: nothing to build the sets.
-    assert len(queries) == 5, [query["sql"][:60] for query in queries]
+    # Session, user, the cut and the canvas state: nothing to build the sets, and no
+    # balance (the cut list's poller refreshes the badge).
+    assert len(queries) == 4, [query["sql"][:60] for query in queries]
+    assert 'id="credit-badge"' not in again
 
 
 def set_running(cut, job):

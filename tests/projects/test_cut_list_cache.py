@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from credits.services import balance_of
 from keyframes.generation import start_generation
 from keyframes.models import Keyframe
 from projects.models import Cut
@@ -102,3 +103,15 @@ def test_progress_shows_on_a_generating_cut(owner_client, cuts, owner):
     html = page(owner_client, first)
     assert 'class="flight-progress"' in entry(html, second) and "0/3" in entry(html, second)
     assert re.search(r'<span id="cut-list-poller"[^>]*hx-trigger="every 2s"', html)
+
+
+def test_the_list_poller_refreshes_the_balance(owner_client, cuts, owner):
+    start_generation(
+        cut=cuts[1], user=owner, prompt="A door", count=2, idempotency_key="b", model_key=""
+    )
+    url = reverse("keyframes:flight_cut_list", args=[cuts[0].project_id]) + f"?cut={cuts[0].pk}"
+    html = owner_client.get(url, **HTMX).content.decode()
+    badge = re.search(r'<button type="button" id="credit-badge".*?</button>', html, re.S).group(0)
+    assert 'hx-swap-oob="true"' in badge
+    assert f'<span class="credit-balance">{balance_of(user=owner)}</span>' in badge
+    assert f'class="cut-item selected" id="cut-item-{cuts[0].pk}"' in html
