@@ -48,6 +48,27 @@ def cached_fragments(
 ) -> dict[Hashable, SafeString]:
     """Many fragments in one cache round trip. ``render_missing`` gets the ids not cached
     and returns, by id, the version it rendered and the HTML (as ``cached_fragment``)."""
+    return _fragments(name, versions, render_missing)[0]
+
+
+def cached_joined_fragments(
+    name: str,
+    versions: dict[Hashable, tuple],
+    render_missing: Callable[[list[Hashable]], dict[Hashable, tuple[tuple, str]]],
+) -> SafeString:
+    """The fragments of ``versions`` joined in their order, as ``cached_fragments`` finds
+    them; the whole is cached too, so a list none of whose items changed is one read."""
+    key = fragment_key(f"{name}:joined", tuple(versions.values()))
+    html = cache.get(key)
+    if html is None:
+        parts, all_found = _fragments(name, versions, render_missing)
+        html = "".join(parts.values())
+        if all_found:  # a part rendered now may show newer data than its version says
+            cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html)
+
+
+def _fragments(name, versions, render_missing) -> tuple[dict, bool]:
     keys = {item_id: fragment_key(name, version) for item_id, version in versions.items()}
     found = cache.get_many(list(keys.values()))
     html = {item_id: found[key] for item_id, key in keys.items() if key in found}
@@ -59,7 +80,8 @@ def cached_fragments(
             FRAGMENT_TIMEOUT,
         )
         html |= {item_id: text for item_id, (_, text) in rendered.items()}
-    return {item_id: mark_safe(html[item_id]) for item_id in versions if item_id in html}
+    ordered = {item_id: mark_safe(html[item_id]) for item_id in versions if item_id in html}
+    return ordered, not missing
 
 
 def request_version(request) -> tuple:

@@ -37,6 +37,18 @@ class ModelOption:
     spec: ModelSpec
     unavailable: str  # empty when the model can be used
 
+    @property
+    def choice_label(self) -> str:
+        """What the model list says of it: "Flux 2 Pro · 5 credits/image · medium
+        consistency", and why it cannot be chosen when it cannot."""
+        spec = self.spec
+        plural = "" if spec.credits_per_image == 1 else "s"
+        label = (
+            f"{spec.label} · {spec.credits_per_image} credit{plural}/image"
+            f" · {spec.consistency} consistency"
+        )
+        return f"{label} · unavailable: {self.unavailable}" if self.unavailable else label
+
 
 def allowed_models(project: Project) -> list[ModelSpec]:
     """The project's tier, plus the offline draft model that always works."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.template.loader import get_template
 
-from cutflow.fragments import cached_fragments
+from cutflow.fragments import cached_fragments, cached_joined_fragments
 from projects.models import Cut, Project
 
 ENTRY_TEMPLATE = "projects/cut_entry.html"
@@ -38,7 +38,6 @@ def cut_list_context(project: Project, cut: Cut | None) -> dict:
     from keyframes.flights import cut_progress
 
     rows = list(project.cuts.values_list(*ENTRY_FIELDS))
-    cut_ids = [row[0] for row in rows]
     generating = [row[0] for row in rows if row[1] == Cut.Status.GENERATING]
     progress = cut_progress(cuts=generating) if generating else {}
     selected_id = cut.pk if cut is not None else None
@@ -56,11 +55,10 @@ def cut_list_context(project: Project, cut: Cut | None) -> dict:
     }
     if selected_id in entries:
         cut.display_number = entries[selected_id][0].number
-    html = cached_entries(project, entries)
     return {
         "project": project,
         "cut": cut,
-        "cut_entries": [html[cut_id] for cut_id in cut_ids if cut_id in html],
+        "cut_entries": cached_entries(project, entries, joined=True),
         "any_generating": bool(generating),
     }
 
@@ -93,10 +91,12 @@ def normalized(values) -> tuple:
     return tuple(str(value) for value in values)
 
 
-def cached_entries(project: Project, entries: dict, loaded: dict | None = None) -> dict:
-    """The HTML of each entry, by cut id. ``entries`` maps a cut id to its place and its
-    ENTRY_FIELDS row; entries not cached are rendered from ``loaded`` cuts, or from the
-    database when not loaded."""
+def cached_entries(
+    project: Project, entries: dict, loaded: dict | None = None, joined: bool = False
+):
+    """The HTML of each entry, by cut id, or of all of them in order when ``joined``.
+    ``entries`` maps a cut id to its place and its ENTRY_FIELDS row; entries not cached
+    are rendered from ``loaded`` cuts, or from the database when not loaded."""
     places = {cut_id: place for cut_id, (place, _) in entries.items()}
 
     def render_missing(cut_ids: list[int]) -> dict:
@@ -104,6 +104,8 @@ def cached_entries(project: Project, entries: dict, loaded: dict | None = None) 
         return {each.pk: render_entry(project, each, places[each.pk]) for each in cuts}
 
     versions = {cut_id: place.version(project, row) for cut_id, (place, row) in entries.items()}
+    if joined:
+        return cached_joined_fragments("cut-entry", versions, render_missing)
     return cached_fragments("cut-entry", versions, render_missing)
 
 

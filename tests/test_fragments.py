@@ -1,6 +1,13 @@
 """The fragment cache: HTML is stored under the version it shows, and found again by it."""
 
-from cutflow.fragments import cached_fragment, cached_fragments
+from django.core.cache import cache
+
+from cutflow.fragments import (
+    cached_fragment,
+    cached_fragments,
+    cached_joined_fragments,
+    fragment_key,
+)
 
 
 def test_a_fragment_is_rendered_once_per_version():
@@ -41,3 +48,22 @@ def test_many_fragments_render_only_the_missing_ones():
 def test_an_item_gone_while_rendering_is_left_out():
     html = cached_fragments("item", {1: (1,), 2: (2,)}, lambda ids: {1: ((1,), "<li>1</li>")})
     assert html == {1: "<li>1</li>"}
+
+
+def test_a_joined_list_is_kept_whole_only_once_every_part_was_found():
+    renders = []
+
+    def render_missing(ids):
+        renders.extend(ids)
+        return {item: ((item, "v"), f"<li>{item}</li>") for item in ids}
+
+    versions = {1: (1, "v"), 2: (2, "v")}
+    assert cached_joined_fragments("row", versions, render_missing) == "<li>1</li><li>2</li>"
+    assert renders == [1, 2]
+    joined_key = fragment_key("row:joined", tuple(versions.values()))
+    assert cache.get(joined_key) is None
+    # Parts rendered just now may be newer than their versions: the whole was not kept,
+    # so this read assembles it from the parts (rendering nothing) and keeps it.
+    assert cached_joined_fragments("row", versions, render_missing) == "<li>1</li><li>2</li>"
+    assert cache.get(joined_key) is not None
+    assert renders == [1, 2]
