@@ -2,14 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from cutflow.fragments import cached_fragment, request_version
 from projects import services
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
 from projects.forms import CutMoveForm, CutTextForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
+
+CUT_FORMS = "projects/storyboard.html#cut-forms"
 
 
 @login_not_required
@@ -64,7 +68,20 @@ def cut_editor(request, project_id, cut_id):
         user=request.user, cut_id=cut_id, project_id=project_id, with_representative=False
     )
     context = storyboard_context(request, cut.project, cut)
+    context["cut_forms_html"] = cut_forms_html(request, cut, context)
     return render(request, "projects/storyboard.html", context)
+
+
+def cut_forms_html(request, cut: Cut, context: dict) -> str:
+    """The cut's heading, text form and shot card as a fresh page shows them (no errors,
+    nothing just saved), cached by everything they show: the cut's row, its number, its
+    latest prompts and the session (their forms' tokens, the prompts' ages)."""
+    row = tuple(getattr(cut, field.attname) for field in Cut._meta.concrete_fields)
+    history = tuple(revision.pk for revision in context["prompt_history"])
+    version = (row, cut.display_number, history, request_version(request))
+    return cached_fragment(
+        "cut-forms", version, lambda: (version, render_to_string(CUT_FORMS, context, request))
+    )
 
 
 @require_POST
@@ -173,7 +190,7 @@ def storyboard_context(request, project: Project, cut: Cut | None) -> dict:
     context = cut_list_context(project, cut)
     if cut is not None:
         context["text_form"] = CutTextForm(initial=initial_text(cut))
-        context["prompt_history"] = cut.prompt_revisions.all()[:5]
+        context["prompt_history"] = list(cut.prompt_revisions.all()[:5])
         context.update(cut_editor_extras(request, cut))
     return context
 
