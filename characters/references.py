@@ -105,7 +105,7 @@ def resolve_references(*, cut: Cut, prompt: str) -> ReferenceList:
     """The ordered reference images ``prompt`` calls for in ``cut``; a constant number of
     queries however many mentions the prompt holds."""
     project = cut.project
-    handles = list(Asset.objects.filter(project=project).values_list("handle", flat=True))
+    handles = Asset.objects.filter(project=project).order_by().values_list("handle", flat=True)
     mentions = find_mentions(prompt, handles)
     result = ReferenceList(unknown_handles=unknown_mentions(mentions))
     known = [mention.handle for mention in mentions if mention.known]
