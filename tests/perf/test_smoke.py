@@ -17,7 +17,9 @@ SMOKE = Options(
     page_keyframes=8,
     small_cuts=2,
     requests=3,
-    sections=("fanout", "flight", "pages"),
+    growth_sizes=[2, 3],
+    growth_requests=2,
+    sections=("fanout", "flight", "pages", "growth"),
 )
 
 
@@ -54,6 +56,12 @@ def test_benchmark_reports_every_section_with_sane_figures(tmp_path):
     by_page = {row["page"]: row["3 cuts"] for row in counts}
     assert by_page["storyboard page"] < by_page["storyboard page, first view"]
     assert by_page["canvas partial"] < by_page["canvas partial, first view"]
+
+    growth = report.tables["Growth with cuts (median server time, x minimal view)"]
+    assert [row["cuts"] for row in growth] == [2, 3]
+    for page in ("storyboard page", "canvas partial", "canvas partial, first view"):
+        assert growth[0][f"{page} queries"] == growth[1][f"{page} queries"] > 0
+        assert all(float(row[f"{page} x"]) > 0 for row in growth)
 
     text = report.as_text()
     assert all(row.metric in text for row in report.rows)
