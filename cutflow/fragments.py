@@ -53,15 +53,18 @@ def cached_fragments(
 
 def cached_joined_fragments(
     name: str,
-    versions: dict[Hashable, tuple],
+    whole_version: tuple,
+    versions: Callable[[], dict[Hashable, tuple]],
     render_missing: Callable[[list[Hashable]], dict[Hashable, tuple[tuple, str]]],
 ) -> SafeString:
-    """The fragments of ``versions`` joined in their order, as ``cached_fragments`` finds
-    them; the whole is cached too, so a list none of whose items changed is one read."""
-    key = fragment_key(f"{name}:joined", tuple(versions.values()))
+    """Fragments joined in order and cached as a whole too, so a list none of whose items
+    changed is one read. ``whole_version`` must change whenever any item's version does;
+    ``versions()`` (the items' versions, in order) is only called when the whole is not
+    cached, and the items are then found as ``cached_fragments`` finds them."""
+    key = fragment_key(f"{name}:joined", whole_version)
     html = cache.get(key)
     if html is None:
-        parts, all_found = _fragments(name, versions, render_missing)
+        parts, all_found = _fragments(name, versions(), render_missing)
         html = "".join(parts.values())
         if all_found:  # a part rendered now may show newer data than its version says
             cache.set(key, html, FRAGMENT_TIMEOUT)

@@ -4,13 +4,15 @@ Each entry is cached under a version made of what it shows, so a long storyboard
 only the entries that changed since the last page (a poll or a move re-renders one or two).
 """
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.template.loader import get_template
+from django.utils.safestring import SafeString
 
 from cutflow.fragments import cached_fragments, cached_joined_fragments
 from projects.models import Cut, Project
 
+ENTRY = "cut-entry"  # the cache's name for an entry
 ENTRY_TEMPLATE = "projects/cut_entry.html"
 # The cut's own columns an entry shows; read as plain rows to find each entry's version.
 ENTRY_FIELDS = ("pk", "status", "representative_id", "shot_size", "script")
@@ -38,27 +40,35 @@ def cut_list_context(project: Project, cut: Cut | None) -> dict:
     from keyframes.flights import cut_progress
 
     rows = list(project.cuts.values_list(*ENTRY_FIELDS))
+    cut_ids = [row[0] for row in rows]
     generating = [row[0] for row in rows if row[1] == Cut.Status.GENERATING]
     progress = cut_progress(cuts=generating) if generating else {}
     selected_id = cut.pk if cut is not None else None
-    entries = {
-        row[0]: (
-            EntryPlace(
-                number=number,
-                total=len(rows),
-                progress=progress.get(row[0]),
-                selected=row[0] == selected_id,
-            ),
-            normalized(row),
-        )
-        for number, row in enumerate(rows, start=1)
-    }
-    if selected_id in entries:
-        cut.display_number = entries[selected_id][0].number
+    if selected_id in cut_ids:
+        cut.display_number = cut_ids.index(selected_id) + 1
+
+    def entries() -> dict:
+        return {
+            row[0]: (
+                EntryPlace(
+                    number=number,
+                    total=len(rows),
+                    progress=progress.get(row[0]),
+                    selected=row[0] == selected_id,
+                ),
+                normalized(row),
+            )
+            for number, row in enumerate(rows, start=1)
+        }
+
+    # Everything every entry shows, at once: the rows in order (numbers, first and last),
+    # the progress of generating cuts and the open cut.
+    figures = sorted((cut_id, astuple(each)) for cut_id, each in progress.items())
+    whole = (project.pk, project.aspect_ratio, tuple(rows), tuple(figures), selected_id)
     return {
         "project": project,
         "cut": cut,
-        "cut_entries": cached_entries(project, entries, joined=True),
+        "cut_entries": cached_list(project, whole, entries),
         "any_generating": bool(generating),
     }
 
@@ -75,10 +85,31 @@ def cut_entry_html(cut: Cut, *, progress, selected: bool = True, swap_oob: bool 
         swap_oob=swap_oob,
     )
     cut.display_number = place.number
-    entries = cached_entries(
-        cut.project, {cut.pk: (place, entry_fields(cut))}, loaded={cut.pk: cut}
+    project = cut.project
+    html = cached_fragments(
+        ENTRY,
+        {cut.pk: place.version(project, entry_fields(cut))},
+        lambda cut_ids: {cut.pk: render_entry(project, cut, place)},
     )
-    return entries.get(cut.pk, "")
+    return html.get(cut.pk, "")
+
+
+def cached_list(project: Project, whole_version: tuple, entries) -> SafeString:
+    """All entries in order. While none changes the list is one cached string; otherwise
+    each entry is found or rendered on its own. ``entries()`` maps each cut id, in order,
+    to its place and its ENTRY_FIELDS row; it is only called when the whole list is not
+    cached."""
+    known = {}
+
+    def versions() -> dict:
+        known.update(entries())
+        return {cut_id: place.version(project, row) for cut_id, (place, row) in known.items()}
+
+    def render_missing(cut_ids: list[int]) -> dict:
+        cuts = load_cuts(project, cut_ids)
+        return {each.pk: render_entry(project, each, known[each.pk][0]) for each in cuts}
+
+    return cached_joined_fragments(ENTRY, whole_version, versions, render_missing)
 
 
 def entry_fields(cut: Cut) -> tuple:
@@ -89,24 +120,6 @@ def normalized(values) -> tuple:
     """Plain strings, so a row read with ``values_list`` and a loaded cut (whose status
     may be a ``Cut.Status`` member) give the same version."""
     return tuple(str(value) for value in values)
-
-
-def cached_entries(
-    project: Project, entries: dict, loaded: dict | None = None, joined: bool = False
-):
-    """The HTML of each entry, by cut id, or of all of them in order when ``joined``.
-    ``entries`` maps a cut id to its place and its ENTRY_FIELDS row; entries not cached
-    are rendered from ``loaded`` cuts, or from the database when not loaded."""
-    places = {cut_id: place for cut_id, (place, _) in entries.items()}
-
-    def render_missing(cut_ids: list[int]) -> dict:
-        cuts = [loaded[cut_id] for cut_id in cut_ids] if loaded else load_cuts(project, cut_ids)
-        return {each.pk: render_entry(project, each, places[each.pk]) for each in cuts}
-
-    versions = {cut_id: place.version(project, row) for cut_id, (place, row) in entries.items()}
-    if joined:
-        return cached_joined_fragments("cut-entry", versions, render_missing)
-    return cached_fragments("cut-entry", versions, render_missing)
 
 
 def load_cuts(project: Project, cut_ids: list[int]) -> list[Cut]:

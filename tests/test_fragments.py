@@ -51,19 +51,25 @@ def test_an_item_gone_while_rendering_is_left_out():
 
 
 def test_a_joined_list_is_kept_whole_only_once_every_part_was_found():
-    renders = []
+    renders, asked = [], []
+
+    def versions():
+        asked.append(True)
+        return {1: (1, "v"), 2: (2, "v")}
 
     def render_missing(ids):
         renders.extend(ids)
         return {item: ((item, "v"), f"<li>{item}</li>") for item in ids}
 
-    versions = {1: (1, "v"), 2: (2, "v")}
-    assert cached_joined_fragments("row", versions, render_missing) == "<li>1</li><li>2</li>"
-    assert renders == [1, 2]
-    joined_key = fragment_key("row:joined", tuple(versions.values()))
+    whole = ("list", "v")
+    joined = cached_joined_fragments("row", whole, versions, render_missing)
+    assert joined == "<li>1</li><li>2</li>" and renders == [1, 2]
+    joined_key = fragment_key("row:joined", whole)
     assert cache.get(joined_key) is None
     # Parts rendered just now may be newer than their versions: the whole was not kept,
     # so this read assembles it from the parts (rendering nothing) and keeps it.
-    assert cached_joined_fragments("row", versions, render_missing) == "<li>1</li><li>2</li>"
-    assert cache.get(joined_key) is not None
-    assert renders == [1, 2]
+    assert cached_joined_fragments("row", whole, versions, render_missing) == joined
+    assert cache.get(joined_key) is not None and renders == [1, 2]
+    # Now one read: the parts' versions are not even computed.
+    assert cached_joined_fragments("row", whole, versions, render_missing) == joined
+    assert len(asked) == 2
