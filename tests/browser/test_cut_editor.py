@@ -199,3 +199,26 @@ def test_credits_follow_each_charge_refund_and_shortfall(
     assert GenerationJob.objects.filter(cut=cut).count() == 3
     assert balance_of(user=user) == 10
     assert page.js_errors == []
+
+
+def test_moving_cuts_with_the_list_arrows(signed_in_page, live_server):
+    user = make_user(credits=10)
+    project = make_project(owner=user, title="Order")
+    first, second, third = (make_cut(project=project, script=f"Scene {n}.") for n in "ABC")
+    page = signed_in_page(user)
+    page.goto(live_server.url + first.get_absolute_url())
+
+    # The arrows of every entry submit the list's one form, through htmx.
+    page.get_by_role("button", name="Move cut 3 up").click()
+    expect(page.locator(".cut-item .script-preview")).to_have_text(
+        ["Scene A.", "Scene C.", "Scene B."]
+    )
+    settled(page)
+    page.get_by_role("button", name="Move cut 1 down").click()
+    expect(page.locator(".cut-item .script-preview")).to_have_text(
+        ["Scene C.", "Scene A.", "Scene B."]
+    )
+    # The open cut stays highlighted wherever it went, and the first entry cannot go up.
+    expect(page.locator(".cut-item.selected .script-preview")).to_have_text("Scene A.")
+    expect(page.get_by_role("button", name="Move cut 1 up")).to_be_disabled()
+    assert list(project.cuts.values_list("pk", flat=True)) == [third.pk, first.pk, second.pk]
