@@ -16,23 +16,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def funded(db):
-    return make_user(email="funded@example.com", credits=100)
-
-
-@pytest.fixture
-def draft_cut(funded):
-    project = make_project(owner=funded, default_model="local-draft")
-    return make_cut(project=project, script="Mina waits.", prompt="A woman waits by a window")
-
-
-@pytest.fixture
-def funded_client(client, funded):
-    client.force_login(funded)
-    return client
-
-
 def generated(cut, user, *, count=4, key="job-1", model_key="local-draft"):
     job = start_generation(
         cut=cut,

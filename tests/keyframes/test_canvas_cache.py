@@ -16,27 +16,10 @@ from keyframes import canvas
 from keyframes.generation import run_generation, start_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from projects.models import Cut, Project
-from tests.factories import make_cut, make_project, make_user, upload
+from tests.factories import upload
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def owner(db):
-    return make_user(email="cache@example.com", credits=100)
-
-
-@pytest.fixture
-def cut(owner):
-    project = make_project(owner=owner, default_model="local-draft")
-    return make_cut(project=project, script="Mina waits.", prompt="A woman waits by a window")
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def queued_job(cut, user, key="job-1") -> GenerationJob:
@@ -51,21 +34,21 @@ def poll(client, cut) -> str:
     return response.content.decode()
 
 
-def test_the_state_read_for_the_cache_is_the_state_the_canvas_is_built_from(cut, owner):
-    finished = run_generation(job=queued_job(cut, owner, key="a"))
+def test_the_state_read_for_the_cache_is_the_state_the_canvas_is_built_from(draft_cut, funded):
+    finished = run_generation(job=queued_job(draft_cut, funded, key="a"))
     Keyframe.objects.filter(job=finished, slot=0).delete()
-    canvas.upload_keyframe(cut=cut, file=upload())
-    queued_job(cut, owner, key="b")
-    built = canvas.canvas_sets(cut=cut)
-    assert canvas.canvas_state(cut=cut) == built.state
+    canvas.upload_keyframe(cut=draft_cut, file=upload())
+    queued_job(draft_cut, funded, key="b")
+    built = canvas.canvas_sets(cut=draft_cut)
+    assert canvas.canvas_state(cut=draft_cut) == built.state
     assert len(built.state[0]) == 4 and len(built.state[1]) == 2  # candidates, keyframes
 
 
-def test_a_poll_with_nothing_new_is_served_from_the_cache(owner_client, cut, owner):
-    run_generation(job=queued_job(cut, owner))
-    first = poll(owner_client, cut)
+def test_a_poll_with_nothing_new_is_served_from_the_cache(funded_client, draft_cut, funded):
+    run_generation(job=queued_job(draft_cut, funded))
+    first = poll(funded_client, draft_cut)
     with CaptureQueriesContext(connection) as queries:
-        again = poll(owner_client, cut)
+        again = poll(funded_client, draft_cut)
     assert again == first
     # Session, user, the cut and the canvas state: nothing to build the sets, and no
     # balance (the cut list's poller refreshes the badge).
@@ -118,11 +101,11 @@ def change_aspect_ratio(cut, job):
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
-def test_every_change_reaches_the_next_poll(owner_client, cut, owner, change, shows):
-    job = queued_job(cut, owner)
-    before = poll(owner_client, cut)
-    change(cut, job)
-    after = poll(owner_client, cut)
+def test_every_change_reaches_the_next_poll(funded_client, draft_cut, funded, change, shows):
+    job = queued_job(draft_cut, funded)
+    before = poll(funded_client, draft_cut)
+    change(draft_cut, job)
+    after = poll(funded_client, draft_cut)
     assert after != before
     for text in shows:
         assert text in after and text not in before, text
@@ -132,25 +115,29 @@ def token_in(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-def test_a_cached_canvas_carries_tokens_valid_for_its_own_session(cut, owner):
-    keyframe = Keyframe.objects.filter(job=run_generation(job=queued_job(cut, owner))).first()
+def test_a_cached_canvas_carries_tokens_valid_for_its_own_session(draft_cut, funded):
+    keyframe = Keyframe.objects.filter(
+        job=run_generation(job=queued_job(draft_cut, funded))
+    ).first()
     sessions = [Client(enforce_csrf_checks=True) for _ in range(2)]
     pages = []
     for session in sessions:
-        session.force_login(owner)
-        session.get(cut.get_absolute_url())  # sets the session's CSRF cookie
-        pages.append(poll(session, cut))
-    select = reverse("keyframes:select_keyframe", args=[cut.pk, keyframe.pk])
+        session.force_login(funded)
+        session.get(draft_cut.get_absolute_url())  # sets the session's CSRF cookie
+        pages.append(poll(session, draft_cut))
+    select = reverse("keyframes:select_keyframe", args=[draft_cut.pk, keyframe.pk])
     for session, html in zip(sessions, pages, strict=True):
         response = session.post(select, {"csrfmiddlewaretoken": token_in(html)}, **HTMX)
         assert response.status_code == 200
 
 
-def test_relative_times_move_on_with_the_clock(owner_client, cut, owner, monkeypatch):
-    job = run_generation(job=queued_job(cut, owner))
-    assert "0\xa0minutes ago" in poll(owner_client, cut)  # Django joins with a no-break space
+def test_relative_times_move_on_with_the_clock(funded_client, draft_cut, funded, monkeypatch):
+    job = run_generation(job=queued_job(draft_cut, funded))
+    assert "0\xa0minutes ago" in poll(
+        funded_client, draft_cut
+    )  # Django joins with a no-break space
     later = timezone.now() - timedelta(minutes=5)
     GenerationJob.objects.filter(pk=job.pk).update(created_at=later)
     now = time.time()
     monkeypatch.setattr("cutflow.fragments.time.time", lambda: now + 60)
-    assert "5\xa0minutes ago" in poll(owner_client, cut)
+    assert "5\xa0minutes ago" in poll(funded_client, draft_cut)

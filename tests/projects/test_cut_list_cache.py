@@ -10,27 +10,16 @@ from credits.services import balance_of
 from keyframes.generation import start_generation
 from keyframes.models import Keyframe
 from projects.models import Cut
-from tests.factories import make_cut, make_project, make_user
+from tests.factories import make_cut, make_project
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def owner(db):
-    return make_user(email="list@example.com", credits=100)
-
-
-@pytest.fixture
-def cuts(owner):
-    project = make_project(owner=owner, default_model="local-draft")
+def cuts(user):
+    project = make_project(owner=user, default_model="local-draft")
     return [make_cut(project=project, script=f"Scene {n}.", prompt="A door") for n in range(3)]
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def entry(html: str, cut: Cut) -> str:
@@ -75,7 +64,7 @@ def test_the_open_cut_is_the_only_highlighted_entry(owner_client, cuts):
     assert html.count('class="cut-item selected"') == 1
 
 
-def test_a_poll_leaves_the_list_alone_and_an_action_brings_the_entry(owner_client, cuts, owner):
+def test_a_poll_leaves_the_list_alone_and_an_action_brings_the_entry(owner_client, cuts, user):
     cut = cuts[0]
     poll = owner_client.get(reverse("keyframes:canvas", args=[cut.pk]), **HTMX).content.decode()
     assert 'id="cut-item-' not in poll
@@ -90,11 +79,11 @@ def test_a_poll_leaves_the_list_alone_and_an_action_brings_the_entry(owner_clien
     assert 'hx-trigger="every 2s"' in poller and 'hx-swap-oob="true"' in poller
 
 
-def test_progress_shows_on_a_generating_cut(owner_client, cuts, owner):
+def test_progress_shows_on_a_generating_cut(owner_client, cuts, user):
     first, second, _ = cuts
     start_generation(
         cut=second,
-        user=owner,
+        user=user,
         prompt="A door",
         count=3,
         idempotency_key="p",
@@ -105,13 +94,13 @@ def test_progress_shows_on_a_generating_cut(owner_client, cuts, owner):
     assert re.search(r'<span id="cut-list-poller"[^>]*hx-trigger="every 2s"', html)
 
 
-def test_the_list_poller_refreshes_the_balance(owner_client, cuts, owner):
+def test_the_list_poller_refreshes_the_balance(owner_client, cuts, user):
     start_generation(
-        cut=cuts[1], user=owner, prompt="A door", count=2, idempotency_key="b", model_key=""
+        cut=cuts[1], user=user, prompt="A door", count=2, idempotency_key="b", model_key=""
     )
     url = reverse("keyframes:flight_cut_list", args=[cuts[0].project_id]) + f"?cut={cuts[0].pk}"
     html = owner_client.get(url, **HTMX).content.decode()
     badge = re.search(r'<button type="button" id="credit-badge".*?</button>', html, re.S).group(0)
     assert 'hx-swap-oob="true"' in badge
-    assert f'<span class="credit-balance">{balance_of(user=owner)}</span>' in badge
+    assert f'<span class="credit-balance">{balance_of(user=user)}</span>' in badge
     assert f'class="cut-item selected" id="cut-item-{cuts[0].pk}"' in html

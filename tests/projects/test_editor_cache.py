@@ -8,19 +8,14 @@ from django.test import Client
 
 from projects.models import Cut, PromptRevision
 from projects.services import record_prompt
-from tests.factories import make_cut, make_project, make_user
+from tests.factories import make_cut
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner(db):
-    return make_user(email="editor@example.com", credits=10)
-
-
-@pytest.fixture
-def cut(owner):
-    return make_cut(project=make_project(owner=owner), script="Mina waits.", prompt="A door")
+def cut(project):
+    return make_cut(project=project, script="Mina waits.", prompt="A door")
 
 
 def view(client, cut) -> str:
@@ -33,9 +28,8 @@ def text_of(html: str, name: str) -> str:
     return re.search(rf'<textarea name="{name}"[^>]*>(.*?)</textarea>', html, re.S).group(1)
 
 
-def test_text_written_straight_to_the_row_shows_on_the_next_view(client, owner, cut):
-    client.force_login(owner)
-    first = view(client, cut)
+def test_text_written_straight_to_the_row_shows_on_the_next_view(owner_client, cut):
+    first = view(owner_client, cut)
     assert text_of(first, "prompt").strip() == "A door"
     # As the prompt writer does it on the worker: an UPDATE, no save().
     Cut.objects.filter(pk=cut.pk).update(
@@ -44,24 +38,23 @@ def test_text_written_straight_to_the_row_shows_on_the_next_view(client, owner, 
         prompt_task=Cut.PromptTask.FAILED,
         prompt_task_message="The writer gave up.",
     )
-    again = view(client, cut)
+    again = view(owner_client, cut)
     assert text_of(again, "prompt").strip() == "A red door at dusk"
     assert re.search(r'<option value="wide" selected>', again)
     assert "The writer gave up." in again
 
 
-def test_a_new_prompt_in_the_history_shows_on_the_next_view(client, owner, cut):
-    client.force_login(owner)
-    view(client, cut)
+def test_a_new_prompt_in_the_history_shows_on_the_next_view(owner_client, cut):
+    view(owner_client, cut)
     record_prompt(cut=cut, prompt="An older idea of the door", source=PromptRevision.Source.MANUAL)
-    assert "An older idea of the door" in view(client, cut)
+    assert "An older idea of the door" in view(owner_client, cut)
 
 
-def test_each_session_gets_its_own_form_tokens(owner, cut):
+def test_each_session_gets_its_own_form_tokens(user, cut):
     sessions = [Client(enforce_csrf_checks=True) for _ in range(2)]
     tokens = []
     for session in sessions:
-        session.force_login(owner)
+        session.force_login(user)
         view(session, cut)  # the first view sets the session's CSRF cookie
         html = view(session, cut)
         form = re.search(r'<form id="cut-text".*?</form>', html, re.S).group(0)
