@@ -5,8 +5,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from projects import project_settings
 from projects.access import get_owned_cut, get_owned_project
+from projects.cut_list import cut_list_context
 from projects.settings_forms import CutShotForm, ProjectSettingsForm
-from projects.views import storyboard_context
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,7 +35,7 @@ def cut_shot(request, project_id, cut_id):
     if not request.htmx:
         return redirect(cut)
     # The card and, swapped out of band, the cut list that shows the shot size.
-    context = storyboard_context(request, cut.project, cut) | {
+    context = cut_list_context(cut.project, cut) | {
         "shot_saved": saved,
         "shot_errors": [error for errors in form.errors.values() for error in errors],
         "refresh_cut_list": True,

@@ -147,9 +147,10 @@ def cut_text(request, project_id, cut_id):
             saved = True
         except ValidationError as exc:
             form.add_error(None, exc)
-    context = storyboard_context(request, cut.project, cut) | {"text_form": form, "saved": saved}
     if request.htmx:
+        context = text_context(cut) | {"text_form": form, "saved": saved}
         return render(request, "projects/storyboard.html#cut-text", context)
+    context = storyboard_context(request, cut.project, cut) | {"text_form": form, "saved": saved}
     return render(request, "projects/storyboard.html", context)
 
 
@@ -162,16 +163,16 @@ def prompt_restore(request, project_id, cut_id):
     except (ValidationError, ValueError):
         form = saved_text_form(cut)
         form.add_error("prompt", services.REVISION_GONE_MESSAGE)
-    context = storyboard_context(request, cut.project, cut)
+    if not request.htmx:
+        return redirect(cut)
+    context = text_context(cut)
     if form is not None:
         context["text_form"] = form
-    if request.htmx:
-        return render(request, "projects/storyboard.html#cut-text", context)
-    return redirect(cut)
+    return render(request, "projects/storyboard.html#cut-text", context)
 
 
 def render_cut_list(request, project: Project, selected: Cut | None, error: str = ""):
-    context = storyboard_context(request, project, selected) | {"cut_list_error": error}
+    context = cut_list_context(project, selected) | {"cut_list_error": error}
     return render(request, "projects/storyboard.html#cut-list", context)
 
 
@@ -189,10 +190,19 @@ def saved_text_form(cut: Cut) -> CutTextForm:
 def storyboard_context(request, project: Project, cut: Cut | None) -> dict:
     context = cut_list_context(project, cut)
     if cut is not None:
-        context["text_form"] = CutTextForm(initial=initial_text(cut))
-        context["prompt_history"] = list(cut.prompt_revisions.all()[:5])
-        context.update(cut_editor_extras(request, cut))
+        context |= text_context(cut) | cut_editor_extras(request, cut)
     return context
+
+
+def text_context(cut: Cut) -> dict:
+    """What the cut's text form (the "#cut-text" partial) shows: enough for a response
+    that swaps just the form, without the cut list, the canvas or the Generate controls."""
+    return {
+        "project": cut.project,
+        "cut": cut,
+        "text_form": CutTextForm(initial=initial_text(cut)),
+        "prompt_history": list(cut.prompt_revisions.all()[:5]),
+    }
 
 
 def cut_editor_extras(request, cut: Cut) -> dict:

@@ -18,7 +18,7 @@ from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.views import saved_text_form, storyboard_context
+from projects.views import saved_text_form, text_context
 
 CANVAS_RESPONSE = "keyframes/canvas_response.html"
 
@@ -67,7 +67,7 @@ def generate(request, cut_id):
     context = canvas_response_context(request, cut) | {"controls_oob": True}
     context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
     if "prompt" in errors:
-        context = prompt_error_context(request, cut, text_form, errors["prompt"]) | context
+        context = prompt_error_context(cut, text_form, errors["prompt"]) | context
     response = render(request, CANVAS_RESPONSE, context, status=status)
     if "credits" in errors:
         response["HX-Trigger"] = "open-purchase-dialog"
@@ -90,17 +90,14 @@ def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextFo
     )
 
 
-def prompt_error_context(
-    request, cut: Cut, text_form: CutTextForm, prompt_errors: list[str]
-) -> dict:
+def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[str]) -> dict:
     """The cut's text form with the error beside the prompt, swapped in out of band."""
     if not text_form.is_bound:
         text_form = saved_text_form(cut)
     for message in prompt_errors:
         if message not in text_form.errors.get("prompt", []):
             text_form.add_error("prompt", message)
-    context = storyboard_context(request, cut.project, cut)
-    return context | {"text_form": text_form, "text_form_oob": True}
+    return text_context(cut) | {"text_form": text_form, "text_form_oob": True}
 
 
 @require_POST

@@ -14,7 +14,7 @@ from projects import services as project_services
 from projects.access import get_owned_cut
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.views import initial_text, storyboard_context
+from projects.views import initial_text, text_context
 
 
 @require_POST
@@ -62,7 +62,7 @@ def prompt_status(request, cut_id):
 
 def cut_text_response(request, cut: Cut, extra: dict) -> HttpResponse:
     """The cut's text form with its current values, and the status badge above it."""
-    context = storyboard_context(request, cut.project, cut) | extra
+    context = text_context(cut) | extra
     html = render_to_string("projects/storyboard.html#cut-text", context, request=request)
     html += render_to_string("keyframes/prompt_tools.html#cut-status", context, request=request)
     response = HttpResponse(html)

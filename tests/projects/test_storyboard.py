@@ -1,6 +1,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from credits.services import balance_of, grant_credits
@@ -199,3 +201,18 @@ def test_a_project_with_a_queued_job_is_not_deleted(owner_client, user, project)
     )
     owner_client.post(reverse("projects:delete", args=[project.pk]))
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_saving_the_text_reads_nothing_but_what_the_form_shows(owner_client, project, cut):
+    """Autosave runs on every pause in typing: it must not build the canvas, the cut list
+    or the Generate controls it does not send back."""
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.post(
+            reverse("projects:cut_text", args=[project.pk, cut.pk]),
+            {"script": "@Seohee waves.", "prompt": "A woman waves", "negative_prompt": ""},
+            HTTP_HX_REQUEST="true",
+        )
+    assert response.status_code == 200 and "Saved" in response.content.decode()
+    read = " ".join(query["sql"] for query in queries)
+    for table in ("keyframes_candidate", "keyframes_additionalreference", "characters_asset"):
+        assert table not in read, table
