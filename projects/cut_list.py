@@ -29,9 +29,7 @@ class EntryPlace:
     swap_oob: bool = False
 
     def version(self, project: Project, fields: tuple) -> tuple:
-        # Plain values only: this runs for every entry of every page view.
-        progress = self.progress
-        figures = (progress.arrived, progress.failed, progress.total) if progress else None
+        figures = astuple(self.progress) if self.progress else None
         place = (self.number, self.total, figures, self.selected, self.swap_oob)
         return (project.pk, project.aspect_ratio, fields, place)
 
@@ -73,16 +71,17 @@ def cut_list_context(project: Project, cut: Cut | None) -> dict:
     }
 
 
-def cut_entry_html(cut: Cut, *, progress, selected: bool = True, swap_oob: bool = True) -> str:
-    """One cut's entry of the list, for swapping just that entry. ``cut`` must come with its
-    project and representative; ``progress`` is its keyframes.flights.CutProgress or None."""
+def cut_entry_html(cut: Cut, *, progress) -> str:
+    """The open cut's entry of the list, swapped in out of band after an action on it.
+    ``cut`` must come with its project and representative; ``progress`` is its
+    keyframes.flights.CutProgress or None."""
     cut_ids = list(cut.project.cuts.values_list("pk", flat=True))
     place = EntryPlace(
         number=cut_ids.index(cut.pk) + 1,
         total=len(cut_ids),
         progress=progress,
-        selected=selected,
-        swap_oob=swap_oob,
+        selected=True,
+        swap_oob=True,
     )
     cut.display_number = place.number
     project = cut.project
