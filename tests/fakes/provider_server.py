@@ -1,8 +1,8 @@
 """A fake image provider on 127.0.0.1 that speaks Replicate's and Gemini's HTTP APIs.
 
 The real SDKs talk to it through `REPLICATE_BASE_URL` and `GEMINI_BASE_URL`. It records every
-request, counts how many are in flight at once, answers with real PNGs at the requested
-aspect ratio after `latency` seconds per image, and plays scripted faults:
+request, counts how many generation calls are in flight at once, answers with real PNGs at the
+requested aspect ratio after `latency` seconds per image, and plays scripted faults:
 
     server.fail_next(2, "rate_limit")   # the next two generation calls get 429
 
@@ -47,6 +47,9 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any  # parsed JSON, or None
     started_at: float
+    # The first byte of the answer (or the hang-up of a call never answered): from here on the
+    # client may finish, and free its slot, before this handler's thread runs again.
+    answered_at: float | None = None
     finished_at: float | None = None
     fault: str = ""
     generation: bool = False  # a Replicate prediction create or a Gemini generateContent
@@ -76,7 +79,7 @@ class FakeProviderServer:
     # Replicate may answer a "Prefer: wait" request before the prediction is done.
     max_prefer_wait: float | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
-    max_in_flight: int = 0
+    max_in_flight: int = 0  # generation calls only, each from its arrival to its answer
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -149,16 +152,31 @@ class FakeProviderServer:
     def gemini_bodies(self) -> list[dict]:
         return [r.body for r in self.generation_requests if "contents" in (r.body or {})]
 
+    def excess_over(self, cap: int) -> "CapExcess":
+        """How far the generation calls so far went over ``cap`` calls in flight at once."""
+        return cap_excess(
+            [(r.started_at, r.answered_at) for r in self.generation_requests], cap=cap
+        )
+
     # --- used by the handler ----------------------------------------------------------------
     def _begin(self, record: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(record)
-            self._in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            if record.generation:
+                self._in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _answer(self, record: RecordedRequest) -> None:
+        with self._lock:
+            if record.answered_at is not None:
+                return
+            record.answered_at = time.monotonic()
+            if record.generation:
+                self._in_flight -= 1
 
     def _end(self, record: RecordedRequest) -> None:
+        self._answer(record)
         with self._lock:
-            self._in_flight -= 1
             record.finished_at = time.monotonic()
 
     def _next_fault(self) -> str:
@@ -200,6 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         record = self._record()
+        self._current = record
         self.fake._begin(record)
         try:
             self._route(record)
@@ -213,12 +232,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        path = self.path.split("?", 1)[0]
         return RecordedRequest(
             method=self.command,
-            path=self.path.split("?", 1)[0],
+            path=path,
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
             started_at=time.monotonic(),
+            generation=self.command == "POST" and _is_generation(path),
         )
 
     def _route(self, record: RecordedRequest) -> None:
@@ -242,7 +263,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- Replicate --------------------------------------------------------------------------
     def _create_prediction(self, record: RecordedRequest, *, model: str, version: str) -> None:
-        record.generation = True
         record.fault = fault = self.fake._next_fault()
         self.fake._pass_gate()
         if self._replied_with_fault(fault, replicate=True):
@@ -316,7 +336,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- Gemini -----------------------------------------------------------------------------
     def _generate_content(self, record: RecordedRequest, *, model: str) -> None:
-        record.generation = True
         record.fault = fault = self.fake._next_fault()
         self.fake._pass_gate()
         if self._replied_with_fault(fault, replicate=False):
@@ -394,6 +413,7 @@ class _Handler(BaseHTTPRequestHandler):
         cut: bool = False,
         headers: dict[str, str] | None = None,
     ) -> None:
+        self.fake._answer(self._current)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -406,6 +426,40 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(body)
+
+
+def _is_generation(path: str) -> bool:
+    """A Replicate prediction create or a Gemini generateContent call."""
+    return any(
+        pattern.match(path)
+        for pattern in (_MODEL_PREDICTIONS, _VERSION_PREDICTIONS, _GENERATE_CONTENT)
+    )
+
+
+@dataclass(frozen=True)
+class CapExcess:
+    peak: int  # the most calls in flight at once
+    calls: int  # calls that arrived while the cap was already full
+    seconds: float  # how long, in total, more than the cap were in flight
+
+
+def cap_excess(spans: list[tuple[float, float | None]], *, cap: int) -> CapExcess:
+    """Sweeps the (arrival, answer) spans; a call still unanswered counts until now."""
+    now = time.monotonic()
+    # At equal times an answer comes first: a slot freed and taken again is no overlap.
+    events = sorted([(start, 1) for start, _ in spans] + [(end or now, -1) for _, end in spans])
+    in_flight = peak = calls = 0
+    seconds = 0.0
+    previous = None
+    for moment, step in events:
+        if previous is not None and in_flight > cap:
+            seconds += moment - previous
+        in_flight += step
+        previous = moment
+        peak = max(peak, in_flight)
+        if step == 1 and in_flight > cap:
+            calls += 1
+    return CapExcess(peak=peak, calls=calls, seconds=seconds)
 
 
 def _prefer_wait_seconds(prefer: str) -> float | None:

@@ -39,6 +39,11 @@ def parse_args(argv: list[str]):
         default=defaults.cap,
         help="C: the provider's concurrency cap for the Auto-Flight run",
     )
+    parser.add_argument(
+        "--no-gate",
+        action="store_true",
+        help="let the app ignore C in the Auto-Flight run (its cap row then shows a MISS)",
+    )
     parser.add_argument("--requests", type=int, default=defaults.requests)
     parser.add_argument("--load-seconds", type=float, default=defaults.load_seconds)
     parser.add_argument("--load-clients", type=int, default=defaults.load_clients)
@@ -57,6 +62,7 @@ def parse_args(argv: list[str]):
         repeats=args.repeats,
         workers=args.workers,
         cap=args.cap,
+        gate=not args.no_gate,
         requests=args.requests,
         load_seconds=args.load_seconds,
         load_clients=args.load_clients,

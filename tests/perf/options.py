@@ -13,6 +13,7 @@ class Options:
     flight_count: int = 4
     workers: int = 4  # W: threads standing in for django-q2 workers
     cap: int = 8  # C: the provider's concurrency cap
+    gate: bool = True  # False: the app ignores C, to show the cap check reporting a MISS
     page_cuts: int = 50
     page_keyframes: int = 400
     small_cuts: int = 5

@@ -42,6 +42,7 @@ def run_sections(options: Options) -> Report:
             count=o.flight_count,
             workers=o.workers,
             cap=o.cap,
+            gate=o.gate,
         ),
         "pages": partial(
             pages.measure_pages,

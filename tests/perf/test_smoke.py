@@ -1,6 +1,8 @@
 """The benchmark at tiny sizes, so `make test` keeps it working. Nothing here is timed: the
 figures are only checked to be present and sane."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.perf.options import Options
@@ -30,8 +32,9 @@ def test_benchmark_reports_every_section_with_sane_figures(tmp_path):
     fanout, baseline = report.section("1 fan-out")
     assert fanout.value > 0 and baseline.value > 0
     assert fanout.target == 1.15 and baseline.target is None
-    (flight,) = report.section("2 auto-flight")
+    flight, in_flight = report.section("2 auto-flight")
     assert flight.value > 0 and flight.target == 1.25
+    assert 1 <= in_flight.value <= in_flight.target == 2 and in_flight.verdict == "ok"
 
     pages = {row.metric: row for row in report.section("3 pages")}
     assert pages["minimal view median"].value > 0
@@ -68,3 +71,16 @@ def test_benchmark_reports_every_section_with_sane_figures(tmp_path):
     report.write(tmp_path / "bench.json")
     saved = (tmp_path / "bench.json").read_text()
     assert '"verdict"' in saved and '"Query counts"' in saved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flight_without_the_gate_is_reported_as_over_the_cap():
+    options = replace(SMOKE, flight_cuts=1, cap=1, gate=False, sections=("flight",))
+
+    report = run_benchmarks(options)
+
+    flight, in_flight = report.section("2 auto-flight")
+    assert flight.value > 0
+    assert (in_flight.value, in_flight.target, in_flight.verdict) == (2, 1, "MISS")
+    assert "1 call(s) arrived over the cap" in in_flight.detail
+    assert "MISS" in report.as_text()
