@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test install lint format bench demo migrate
 
 $(STAMP): pyproject.toml
+	@echo "==> Installing Cutflow's Python packages into $(VENV) (only when pyproject.toml changes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
@@ -16,14 +18,16 @@ install: $(STAMP)
 
 run: export DEBUG ?= 1
 run: install
+	@echo "==> Preparing the database (creating its tables takes a little while the first time)"
 	$(PY) manage.py migrate --noinput
+	@echo "==> Loading the demo project"
 	$(PY) manage.py demo
-	@echo "Cutflow is starting at http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
-	@bash -c 'trap "kill 0" EXIT; $(PY) manage.py qcluster & $(PY) manage.py runserver 127.0.0.1:8000'
+	@echo "==> Cutflow is starting at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the worker)"
+	@bash -c 'trap "kill 0" EXIT; $(PY) manage.py qcluster & $(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses auto
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,8 +8,10 @@ class CreditsConfig(AppConfig):
 
     def ready(self):
         import stripe
+        from django.apps import apps
 
-        from credits import webhooks  # noqa: F401  (connects the dj-stripe receivers)
+        if apps.is_installed("djstripe"):
+            from credits import webhooks  # noqa: F401  (connects the dj-stripe receivers)
 
         if settings.STRIPE_API_BASE:
             # dj-stripe calls Stripe through the module-level client.

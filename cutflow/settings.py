@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django_q",
     "allauth",
     "allauth.account",
-    "djstripe",
     "projects",
     "characters",
     "keyframes",
@@ -258,6 +257,10 @@ STRIPE_LIVE_MODE = env_bool("STRIPE_LIVE_MODE")
 STRIPE_LIVE_SECRET_KEY = os.environ.get("STRIPE_LIVE_SECRET_KEY", "")
 STRIPE_TEST_SECRET_KEY = os.environ.get("STRIPE_TEST_SECRET_KEY", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# dj-stripe's tables, admin and webhook URL exist only where purchases are set up: its
+# migrations are most of a first `migrate`. After adding a key, run `manage.py migrate` again.
+if STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY:
+    INSTALLED_APPS.append("djstripe")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 SILENCED_SYSTEM_CHECKS = ["djstripe.I002"]

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -13,8 +14,10 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("keyframes.urls")),
     path("credits/", include("credits.urls")),
-    path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
+
+if apps.is_installed("djstripe"):  # only where purchases are set up (see settings)
+    urlpatterns += [path("stripe/", include("djstripe.urls", namespace="djstripe"))]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
     # Local file storage only; production serves media from S3 or the proxy.

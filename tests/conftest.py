@@ -56,9 +56,12 @@ def stranger_client(client, stranger):
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests skip on SQLite with a printed reason; in CI they must run."""
+    """Long tests start first, so parallel workers finish together (the order is the same in
+    every worker). PostgreSQL-only tests skip on SQLite with a printed reason; in CI they must
+    run."""
     from django.db import connection
 
+    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)
     if connection.vendor == "postgresql":
         return
     if IN_CI:

@@ -8,6 +8,8 @@ import pytest
 from tests.perf.options import Options
 from tests.perf.suite import run_benchmarks
 
+pytestmark = pytest.mark.runs_long
+
 SMOKE = Options(
     latency=0.05,
     repeats=1,
