@@ -201,6 +201,8 @@ def test_cancelling_a_queued_job_refunds_every_image(fake_provider, funded_user,
 def test_provider_cap_limits_calls_in_flight(fake_provider, funded_user, story_cut, settings):
     settings.PROVIDER_CONCURRENCY = {**settings.PROVIDER_CONCURRENCY, "replicate": 2}
     fake_provider.latency = 0.2
+    # The first two calls wait for each other, so they overlap even on a busy machine.
+    fake_provider.expect_concurrent(2)
     job = run_generation(job=start(story_cut, funded_user, count=4))
     assert job.status == GenerationJob.Status.SUCCEEDED
     assert fake_provider.max_in_flight == 2
