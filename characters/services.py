@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from characters.mentions import validate_handle
 from characters.models import Asset, CutVariationOverride, Variation, VariationImage
 from cutflow.files import delete_files_after_commit, image_file_names, stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from projects.models import Cut, Project
 
 FIRST_VARIATION_NAME = "Default"

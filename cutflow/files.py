@@ -8,6 +8,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from cutflow.images import random_file_name
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,8 +46,6 @@ def stored_image(instance, ingested, *, image_field: str = "image", thumb_field:
     """Writes an ingested image and its thumbnail to storage under unguessable names and
     fills the instance's fields; if the block raises, both files are removed again, so a
     failed upload leaves nothing behind."""
-    from keyframes.images import random_file_name
-
     image = getattr(instance, image_field)
     thumbnail = getattr(instance, thumb_field)
     image.save(random_file_name(ingested.extension), ContentFile(ingested.content), save=False)

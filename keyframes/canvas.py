@@ -14,7 +14,7 @@ from characters.references import ReferenceEntry, resolve_references
 from credits.estimates import estimate
 from cutflow.files import delete_files_after_commit, stored_image
 from keyframes.generation import plan_generation, start_generation
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from keyframes.model_choice import ModelOption, automatic_choice, choose_model, model_options
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from keyframes.providers.registry import MODELS, ModelSpec, UnknownModel, get_model

@@ -18,7 +18,7 @@ from django_q.tasks import async_task
 from characters.references import ReferenceList, check_references, resolve_references
 from credits.services import refund_candidate, spend_credits
 from cutflow.files import stored_image
-from keyframes.images import ingest_generated_image
+from cutflow.images import ingest_generated_image
 from keyframes.model_choice import choose_model
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe, ProviderGate
 from keyframes.providers.base import (

@@ -11,7 +11,7 @@ from django.db import transaction
 from PIL import Image
 
 from cutflow.files import delete_files_after_commit, stored_image
-from keyframes.images import IngestedImage, ingest_image
+from cutflow.images import IngestedImage, ingest_image
 from keyframes.models import AdditionalReference, Keyframe
 from projects.models import Cut
 

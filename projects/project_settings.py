@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cutflow.files import delete_files_after_commit, stored_image
-from keyframes.images import IngestedImage, ingest_image
+from cutflow.images import IngestedImage, ingest_image
 from keyframes.model_choice import check_model
 from projects.models import Cut, Project
 

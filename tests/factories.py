@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from characters.models import Asset, Variation, VariationImage
 from cutflow.files import stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from projects.models import Cut, Project
 
 _numbers = itertools.count(1)

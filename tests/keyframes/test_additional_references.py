@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cutflow.files import stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from keyframes.models import AdditionalReference, Keyframe
 from keyframes.references import (
     add_additional_reference,

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from credits.services import balance_of
 from cutflow.files import stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes

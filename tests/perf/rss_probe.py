@@ -37,7 +37,7 @@ def main() -> None:
 
     django.setup()
     import keyframes.generation  # noqa: F401  (a worker has the whole app loaded)
-    from keyframes.images import ingest_generated_image
+    from cutflow.images import ingest_generated_image
     from keyframes.providers.local_draft import render_draft
 
     loaded = peak_mb()

@@ -7,7 +7,7 @@ import secrets
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from keyframes.images import ingest_image, random_file_name
+from cutflow.images import ingest_image, random_file_name
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from projects.models import Cut, Project
 from tests.factories import make_project, png_bytes

@@ -5,7 +5,7 @@ import io
 from PIL import Image
 
 from cutflow.files import stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from keyframes.models import Keyframe
 from tests.factories import png_bytes
 

@@ -8,7 +8,7 @@ from characters.models import Asset, Variation, VariationImage
 from credits.models import CreditTransaction
 from credits.services import grant_credits
 from cutflow.files import stored_image
-from keyframes.images import ingest_image
+from cutflow.images import ingest_image
 from projects import demo_art
 from projects.models import Cut, Project
 

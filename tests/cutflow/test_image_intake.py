@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, ImageDraw, PngImagePlugin
 
-from keyframes.images import (
+from cutflow.images import (
     MAX_UPLOAD_BYTES,
     ingest_generated_image,
     ingest_image,
