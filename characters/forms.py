@@ -40,21 +40,3 @@ class VariationForm(forms.Form):
 class ImageUploadForm(forms.Form):
     # A plain FileField: the intake path, not Django's ImageField, decides what is an image.
     file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}))
-
-
-class AdditionalReferenceForm(forms.Form):
-    file = forms.FileField(
-        required=False, widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT})
-    )
-    keyframe = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("file") and not cleaned.get("keyframe"):
-            raise forms.ValidationError("Choose an image to add.")
-        return cleaned
-
-
-class OverrideForm(forms.Form):
-    asset = forms.IntegerField()
-    variation = forms.IntegerField(required=False)  # empty: back to the asset's default

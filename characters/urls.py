@@ -5,7 +5,6 @@ from characters import views
 app_name = "characters"
 
 project = "projects/<int:project_id>/"
-references = "cuts/<int:cut_id>/references/"
 
 urlpatterns = [
     path(f"{project}assets/", views.asset_list, name="assets"),
@@ -40,17 +39,4 @@ urlpatterns = [
     path(f"{project}images/<int:image_id>/primary/", views.image_primary, name="image_primary"),
     path(f"{project}images/<int:image_id>/delete/", views.image_delete, name="image_delete"),
     path(f"{project}handles/", views.handle_suggestions, name="handles"),
-    path(references, views.reference_panel, name="cut_references"),
-    path(f"{references}variation/", views.reference_variation, name="reference_variation"),
-    path(f"{references}additional/", views.additional_add, name="additional_add"),
-    path(
-        f"{references}additional/<int:reference_id>/remove/",
-        views.additional_remove,
-        name="additional_remove",
-    ),
-    path(
-        f"{references}additional/<int:reference_id>/move/",
-        views.additional_move,
-        name="additional_move",
-    ),
 ]

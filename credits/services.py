@@ -1,11 +1,9 @@
 """The credit ledger: every change of a balance is one conditional UPDATE plus one ledger row."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from credits.models import CreditAccount, CreditTransaction
@@ -18,19 +16,6 @@ class InsufficientCredits(ValidationError):
         super().__init__(
             f"This needs {needed} credits and you have {balance}. Buy more credits to continue.",
             code="insufficient_credits",
-        )
-
-
-@dataclass(frozen=True)
-class RefundState:
-    charged: int
-    refunded: int
-    refund_rows: int
-
-    def __str__(self) -> str:
-        rows = "row" if self.refund_rows == 1 else "rows"
-        return (
-            f"charged {self.charged} · refunded {self.refunded} ({self.refund_rows} refund {rows})"
         )
 
 
@@ -68,21 +53,15 @@ def spend_credits(*, user, job, amount: int) -> CreditTransaction | None:
     """Charges a job before it runs. Call inside the job's creation transaction."""
     if amount <= 0:
         return None
-    from keyframes.models import GenerationJob
-
     account = get_account(user=user)
     with transaction.atomic():
-        charge = _apply(
+        return _apply(
             account_id=account.pk,
             amount=-amount,
             kind=CreditTransaction.Kind.CHARGE,
             job=job,
             memo=f"{job.model_key} × {job.count}",
         )
-        # The job mirrors its charge: its CHECK keeps refunds at or below it.
-        GenerationJob.objects.filter(pk=job.pk).update(credits_charged=amount)
-    job.credits_charged = amount
-    return charge
 
 
 def refund_candidate(*, job, slot: int, amount: int, reason: str = "") -> bool:
@@ -90,13 +69,11 @@ def refund_candidate(*, job, slot: int, amount: int, reason: str = "") -> bool:
     adds nothing and returns False."""
     if amount <= 0:
         return False
-    from keyframes.models import GenerationJob
-
     account = get_account(user=job.user)
     with transaction.atomic():
-        # The job's row lock serialises refunds of one job (a worker that already holds it
-        # keeps the same order), so the check below sees every earlier refund.
-        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+        # The account's row lock serialises refunds (callers that lock the job first keep
+        # that order), so the check below sees every earlier refund of this slot.
+        CreditAccount.objects.select_for_update().filter(pk=account.pk).first()
         already = CreditTransaction.objects.filter(
             job=job, candidate_slot=slot, kind=CreditTransaction.Kind.REFUND
         ).exists()
@@ -109,9 +86,6 @@ def refund_candidate(*, job, slot: int, amount: int, reason: str = "") -> bool:
             job=job,
             candidate_slot=slot,
             memo=(reason or f"Image {slot + 1} failed")[:300],
-        )
-        GenerationJob.objects.filter(pk=job.pk).update(
-            credits_refunded=F("credits_refunded") + amount
         )
     return True
 
@@ -173,34 +147,6 @@ def credit_purchase(*, user, credits: int, external_reference: str, memo: str) -
             memo=memo,
         )
     return True
-
-
-def with_refund_state(jobs):
-    """Jobs annotated with what the ledger says about each: its charge, its refunds and how
-    many refund rows there are (one query for a whole list, as the admin shows it)."""
-    charges = Q(ledger_rows__kind=CreditTransaction.Kind.CHARGE)
-    refunds = Q(ledger_rows__kind=CreditTransaction.Kind.REFUND)
-    return jobs.annotate(
-        ledger_charged=Coalesce(Sum("ledger_rows__amount", filter=charges), 0),
-        ledger_refunded=Coalesce(Sum("ledger_rows__amount", filter=refunds), 0),
-        ledger_refund_rows=Count("ledger_rows", filter=refunds),
-    )
-
-
-def refund_state_of(job) -> RefundState:
-    """The refund state of a job loaded through with_refund_state."""
-    return RefundState(
-        charged=-job.ledger_charged,
-        refunded=job.ledger_refunded,
-        refund_rows=job.ledger_refund_rows,
-    )
-
-
-def refund_state(*, job) -> RefundState:
-    """What the ledger says about one job: its charge, its refunds and how many there are."""
-    from keyframes.models import GenerationJob
-
-    return refund_state_of(with_refund_state(GenerationJob.objects.filter(pk=job.pk)).get())
 
 
 def ledger_mismatches() -> list[tuple[CreditAccount, int]]:

@@ -1,9 +1,52 @@
-from django.contrib import admin, messages
+from dataclasses import dataclass
 
-from credits.services import refund_state_of, with_refund_state
+from django.contrib import admin, messages
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from credits.models import CreditTransaction
 from keyframes.generation import cancel_job
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
 from keyframes.provider_health import provider_health
+
+
+@dataclass(frozen=True)
+class RefundState:
+    charged: int
+    refunded: int
+    refund_rows: int
+
+    def __str__(self) -> str:
+        rows = "row" if self.refund_rows == 1 else "rows"
+        return (
+            f"charged {self.charged} · refunded {self.refunded} ({self.refund_rows} refund {rows})"
+        )
+
+
+def with_refund_state(jobs):
+    """Jobs annotated with what the ledger says about each: its charge, its refunds and how
+    many refund rows there are (one query for a whole list, as the admin shows it)."""
+    charges = Q(ledger_rows__kind=CreditTransaction.Kind.CHARGE)
+    refunds = Q(ledger_rows__kind=CreditTransaction.Kind.REFUND)
+    return jobs.annotate(
+        ledger_charged=Coalesce(Sum("ledger_rows__amount", filter=charges), 0),
+        ledger_refunded=Coalesce(Sum("ledger_rows__amount", filter=refunds), 0),
+        ledger_refund_rows=Count("ledger_rows", filter=refunds),
+    )
+
+
+def refund_state_of(job) -> RefundState:
+    """The refund state of a job loaded through with_refund_state."""
+    return RefundState(
+        charged=-job.ledger_charged,
+        refunded=job.ledger_refunded,
+        refund_rows=job.ledger_refund_rows,
+    )
+
+
+def refund_state(*, job) -> RefundState:
+    """What the ledger says about one job: its charge, its refunds and how many there are."""
+    return refund_state_of(with_refund_state(GenerationJob.objects.filter(pk=job.pk)).get())
 
 
 class CandidateInline(admin.TabularInline):

@@ -13,11 +13,11 @@ from django.db.models import Prefetch
 from characters.references import ReferenceEntry, resolve_references
 from credits.estimates import estimate
 from cutflow.files import delete_files_after_commit, stored_image
-from keyframes.generation import plan_generation, start_generation
 from cutflow.images import ingest_image
-from keyframes.model_choice import ModelOption, automatic_choice, choose_model, model_options
+from keyframes.generation import plan_generation, start_generation
+from keyframes.model_choice import ModelOption, automatic_choice, model_options
 from keyframes.models import Candidate, GenerationJob, Keyframe
-from keyframes.providers.registry import MODELS, ModelSpec, UnknownModel, get_model
+from keyframes.providers.registry import MODELS, ModelSpec
 from projects.models import Cut
 from projects.services import update_cut_text
 
@@ -279,19 +279,6 @@ def default_model(cut: Cut, *, has_characters: bool) -> tuple[str, ModelSpec]:
         return f"Project default ({spec.label})", spec
     choice = automatic_choice(project, has_characters=has_characters)
     return f"Automatic ({choice.spec.label})", choice.spec
-
-
-def panel_model(*, cut: Cut, model_key: str, has_characters: bool) -> ModelSpec | None:
-    """The model the Generate form would use with ``model_key``, whose reference limit the
-    reference panel shows; None for a key no model has."""
-    try:
-        return choose_model(cut=cut, requested=model_key, has_characters=has_characters).spec
-    except ValidationError:
-        # Not usable right now (no key, other tier): still say what it would receive.
-        try:
-            return get_model(model_key or cut.model or cut.project.default_model)
-        except UnknownModel:
-            return None
 
 
 def grouped_options(cut: Cut) -> list[ModelGroup]:

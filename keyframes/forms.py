@@ -1,5 +1,6 @@
 from django import forms
 
+from characters.forms import IMAGE_ACCEPT
 from keyframes.model_choice import model_options
 from keyframes.providers.registry import MODELS
 from projects.models import Project
@@ -48,3 +49,21 @@ class UploadKeyframeForm(forms.Form):
         label="Image",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
+
+
+class AdditionalReferenceForm(forms.Form):
+    file = forms.FileField(
+        required=False, widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT})
+    )
+    keyframe = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("keyframe"):
+            raise forms.ValidationError("Choose an image to add.")
+        return cleaned
+
+
+class OverrideForm(forms.Form):
+    asset = forms.IntegerField()
+    variation = forms.IntegerField(required=False)  # empty: back to the asset's default

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from characters.references import ReferenceList, check_references, resolve_references
-from credits.services import refund_candidate, spend_credits
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
+from keyframes.job_credits import charge_job, refund_image
 from keyframes.model_choice import choose_model
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe, ProviderGate
 from keyframes.providers.base import (
@@ -113,7 +113,7 @@ def start_generation(
                 flight=flight,
             )
             # Charge before queueing: a crashed worker must not yield free images.
-            spend_credits(user=user, job=job, amount=plan.credits)
+            charge_job(user=user, job=job, amount=plan.credits)
             Cut.objects.filter(pk=cut.pk).update(status=Cut.Status.GENERATING)
             # After commit: a worker must never load a rolled-back job. Robust: the charge is
             # committed by then, so a broker error must not fail the request; the reaper
@@ -416,7 +416,7 @@ class CandidateGivenUp(Exception):
 def fail_candidate(job: GenerationJob, candidate: Candidate, error: ProviderError) -> None:
     logger.info("Candidate %s of job %s failed: %s", candidate.slot, job.pk, error)
     with transaction.atomic():
-        # Lock the job first, in the same order as cancel_job and refund_candidate.
+        # Lock the job first, in the same order as cancel_job and refund_image.
         GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
         failed = Candidate.objects.filter(
             pk=candidate.pk, status__in=[Candidate.Status.PENDING, Candidate.Status.RUNNING]
@@ -429,7 +429,7 @@ def fail_candidate(job: GenerationJob, candidate: Candidate, error: ProviderErro
             finished_at=timezone.now(),
         )
         if failed:
-            refund_candidate(
+            refund_image(
                 job=job,
                 slot=candidate.slot,
                 amount=job.credits_per_image,
@@ -520,7 +520,7 @@ def cancel_job(*, job: GenerationJob) -> GenerationJob:
                 error_message="Cancelled before it was sent; credits refunded.",
                 finished_at=timezone.now(),
             )
-            refund_candidate(
+            refund_image(
                 job=job, slot=candidate.slot, amount=job.credits_per_image, reason="Cancelled"
             )
     job.refresh_from_db()

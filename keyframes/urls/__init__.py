@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("keyframes.urls.canvas")),
     path("", include("keyframes.urls.prompts")),
     path("", include("keyframes.urls.flights")),
+    path("", include("keyframes.urls.references")),
 ]

@@ -39,17 +39,17 @@ ROUTES = [
     ("post", "image_primary", ["project_id", "image_id"]),
     ("post", "image_delete", ["project_id", "image_id"]),
     ("get", "handles", ["project_id"]),
-    ("get", "cut_references", ["cut_id"]),
-    ("post", "reference_variation", ["cut_id"]),
-    ("post", "additional_add", ["cut_id"]),
-    ("post", "additional_remove", ["cut_id", "reference_id"]),
-    ("post", "additional_move", ["cut_id", "reference_id"]),
+    ("get", "keyframes:cut_references", ["cut_id"]),
+    ("post", "keyframes:reference_variation", ["cut_id"]),
+    ("post", "keyframes:additional_add", ["cut_id"]),
+    ("post", "keyframes:additional_remove", ["cut_id", "reference_id"]),
+    ("post", "keyframes:additional_move", ["cut_id", "reference_id"]),
 ]
 
 
 @pytest.mark.parametrize(("method", "name", "args"), ROUTES, ids=[f"{m} {n}" for m, n, _ in ROUTES])
 def test_stranger_gets_404(stranger_client, owned, method, name, args):
-    url = reverse(f"characters:{name}", args=[owned[arg] for arg in args])
+    url = reverse(name if ":" in name else f"characters:{name}", args=[owned[arg] for arg in args])
     data = {
         "name": "Taken",
         "handle": "Taken",

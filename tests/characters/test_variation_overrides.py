@@ -64,7 +64,7 @@ def test_asset_of_another_project_is_refused(cut):
 
 
 def test_panel_select_sets_and_clears_the_override(owner_client, cut, jake):
-    url = reverse("characters:reference_variation", args=[cut.pk])
+    url = reverse("keyframes:reference_variation", args=[cut.pk])
     suit = jake.variations.get(name="Suit")
 
     response = owner_client.post(
@@ -83,7 +83,7 @@ def test_panel_select_sets_and_clears_the_override(owner_client, cut, jake):
 
 def test_another_users_variation_id_is_a_404_and_never_applied(owner_client, cut, jake):
     foreign = make_asset(project=make_project(), handle="Jake", variations=("Evil",))
-    url = reverse("characters:reference_variation", args=[cut.pk])
+    url = reverse("keyframes:reference_variation", args=[cut.pk])
 
     wrong_variation = owner_client.post(
         url, {"asset": jake.pk, "variation": foreign.default_variation.pk}

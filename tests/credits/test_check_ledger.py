@@ -11,13 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from credits.checkout import credit_checkout_session
-from credits.services import (
-    adjust_credits,
-    get_account,
-    grant_signup_credits,
-    refund_candidate,
-    spend_credits,
-)
+from credits.services import adjust_credits, get_account, grant_signup_credits
+from keyframes.job_credits import charge_job, refund_image
 from tests.credits.jobs import make_job
 from tests.factories import make_user
 
@@ -39,9 +34,9 @@ def move_money() -> list:
             }
         )
         job = make_job(user=user)
-        spend_credits(user=user, job=job, amount=20)
-        refund_candidate(job=job, slot=0, amount=5)
-        refund_candidate(job=job, slot=0, amount=5)
+        charge_job(user=user, job=job, amount=20)
+        refund_image(job=job, slot=0, amount=5)
+        refund_image(job=job, slot=0, amount=5)
     adjust_credits(user=users[0], amount=-3, memo="Correction", staff_user=users[1])
     return users
 

@@ -7,13 +7,8 @@ import pytest
 from django.db import connection
 
 from credits.models import CreditTransaction
-from credits.services import (
-    InsufficientCredits,
-    balance_of,
-    credit_purchase,
-    refund_candidate,
-    spend_credits,
-)
+from credits.services import InsufficientCredits, balance_of, credit_purchase
+from keyframes.job_credits import charge_job, refund_image
 from tests.credits.jobs import make_job
 from tests.factories import make_user
 
@@ -43,7 +38,7 @@ def test_fifty_spends_at_once_against_credits_for_twenty_charge_exactly_twenty()
 
     def spend(job):
         try:
-            spend_credits(user=user, job=job, amount=5)
+            charge_job(user=user, job=job, amount=5)
         except InsufficientCredits:
             return "refused"
         return "charged"
@@ -61,9 +56,9 @@ def test_fifty_spends_at_once_against_credits_for_twenty_charge_exactly_twenty()
 def test_the_same_refund_requested_at_once_is_paid_once():
     user = make_user(credits=20)
     job = make_job(user=user)
-    spend_credits(user=user, job=job, amount=20)
+    charge_job(user=user, job=job, amount=20)
 
-    results = run_at_once(lambda _: refund_candidate(job=job, slot=1, amount=5), range(10))
+    results = run_at_once(lambda _: refund_image(job=job, slot=1, amount=5), range(10))
 
     assert results.count(True) == 1
     assert balance_of(user=user) == 5
@@ -75,10 +70,10 @@ def test_the_same_refund_requested_at_once_is_paid_once():
 def test_refunds_of_different_images_at_once_are_each_paid():
     user = make_user(credits=20)
     job = make_job(user=user)
-    spend_credits(user=user, job=job, amount=20)
+    charge_job(user=user, job=job, amount=20)
 
     slots = [0, 1, 2, 3] * 5
-    results = run_at_once(lambda slot: refund_candidate(job=job, slot=slot, amount=5), slots)
+    results = run_at_once(lambda slot: refund_image(job=job, slot=slot, amount=5), slots)
 
     assert results.count(True) == 4
     assert balance_of(user=user) == 20

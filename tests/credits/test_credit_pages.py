@@ -5,7 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from credits.services import grant_credits, refund_candidate, spend_credits
+from credits.services import grant_credits
+from keyframes.job_credits import charge_job, refund_image
 from tests.credits.jobs import make_job
 from tests.factories import make_cut, make_user
 
@@ -56,8 +57,8 @@ def test_history_shows_what_a_job_cost_and_what_was_refunded_linked_to_the_cut(c
     grant_credits(user=user, amount=20, memo="Test credits")
     cut = make_cut(project=project)
     job = make_job(user=user, cut=cut)
-    spend_credits(user=user, job=job, amount=20)
-    refund_candidate(job=job, slot=1, amount=5, reason="Image 2 was blocked by moderation")
+    charge_job(user=user, job=job, amount=20)
+    refund_image(job=job, slot=1, amount=5, reason="Image 2 was blocked by moderation")
 
     html = page_for(client, user)
     rows = re.findall(r'<tr class="ledger-row (\w+)">(.*?)</tr>', html, re.S)

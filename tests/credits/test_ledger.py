@@ -6,15 +6,9 @@ from django.db import IntegrityError
 
 from credits.estimates import estimate
 from credits.models import CreditTransaction
-from credits.services import (
-    InsufficientCredits,
-    adjust_credits,
-    balance_of,
-    credit_purchase,
-    refund_candidate,
-    refund_state,
-    spend_credits,
-)
+from credits.services import InsufficientCredits, adjust_credits, balance_of, credit_purchase
+from keyframes.admin import refund_state
+from keyframes.job_credits import charge_job, refund_image
 from tests.credits.jobs import make_job
 from tests.factories import make_user
 
@@ -25,7 +19,7 @@ def test_spending_writes_a_charge_row_with_the_balance_it_left():
     user = make_user(credits=30)
     job = make_job(user=user)
 
-    charge = spend_credits(user=user, job=job, amount=20)
+    charge = charge_job(user=user, job=job, amount=20)
 
     assert (charge.kind, charge.amount, charge.balance_after, charge.job) == (
         "charge",
@@ -43,7 +37,7 @@ def test_spending_more_than_the_balance_is_refused_and_writes_nothing():
     job = make_job(user=user)
 
     with pytest.raises(InsufficientCredits) as refused:
-        spend_credits(user=user, job=job, amount=20)
+        charge_job(user=user, job=job, amount=20)
 
     assert (refused.value.needed, refused.value.balance) == (20, 15)
     assert "needs 20 credits and you have 15" in refused.value.messages[0]
@@ -54,9 +48,9 @@ def test_spending_more_than_the_balance_is_refused_and_writes_nothing():
 def test_a_repeated_refund_for_the_same_image_adds_nothing():
     user = make_user(credits=20)
     job = make_job(user=user)
-    spend_credits(user=user, job=job, amount=20)
+    charge_job(user=user, job=job, amount=20)
 
-    results = [refund_candidate(job=job, slot=2, amount=5, reason="Moderated") for _ in range(3)]
+    results = [refund_image(job=job, slot=2, amount=5, reason="Moderated") for _ in range(3)]
 
     assert results == [True, False, False]
     assert balance_of(user=user) == 5
@@ -69,10 +63,10 @@ def test_a_repeated_refund_for_the_same_image_adds_nothing():
 def test_each_failed_image_is_refunded_once_and_the_job_shows_its_refund_state():
     user = make_user(credits=20)
     job = make_job(user=user)
-    spend_credits(user=user, job=job, amount=20)
+    charge_job(user=user, job=job, amount=20)
 
     for slot in (0, 1, 1, 3):
-        refund_candidate(job=job, slot=slot, amount=5)
+        refund_image(job=job, slot=slot, amount=5)
 
     assert balance_of(user=user) == 15
     state = refund_state(job=job)
@@ -83,12 +77,12 @@ def test_each_failed_image_is_refunded_once_and_the_job_shows_its_refund_state()
 def test_a_refund_can_never_exceed_what_the_job_was_charged():
     user = make_user(credits=10)
     job = make_job(user=user, count=2)
-    spend_credits(user=user, job=job, amount=10)
+    charge_job(user=user, job=job, amount=10)
 
-    refund_candidate(job=job, slot=0, amount=5)
-    refund_candidate(job=job, slot=1, amount=5)
+    refund_image(job=job, slot=0, amount=5)
+    refund_image(job=job, slot=1, amount=5)
     with pytest.raises(IntegrityError, match="job_refund_not_above_charge"):
-        refund_candidate(job=job, slot=2, amount=5)
+        refund_image(job=job, slot=2, amount=5)
 
     assert balance_of(user=user) == 10
 

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from credits.models import CreditTransaction
-from credits.services import balance_of, get_account, refund_candidate, spend_credits
+from credits.services import balance_of, get_account
+from keyframes.job_credits import charge_job, refund_image
 from tests.credits.jobs import make_job
 from tests.factories import make_user
 
@@ -111,8 +112,8 @@ def test_the_ledger_cannot_be_edited_or_deleted_in_the_admin(admin_client):
 def test_a_job_in_the_admin_shows_its_refund_state(admin_client):
     user = make_user(credits=20)
     job = make_job(user=user)
-    spend_credits(user=user, job=job, amount=20)
-    refund_candidate(job=job, slot=3, amount=5)
+    charge_job(user=user, job=job, amount=20)
+    refund_image(job=job, slot=3, amount=5)
 
     page = admin_client.get(
         reverse("admin:keyframes_generationjob_change", args=[job.pk])

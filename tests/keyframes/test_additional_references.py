@@ -88,7 +88,7 @@ def test_keyframe_of_another_project_is_refused(cut):
 def test_keyframe_of_another_project_is_a_404_in_the_view(owner_client, cut):
     foreign = make_keyframe(make_cut(project=make_project()))
     response = owner_client.post(
-        reverse("characters:additional_add", args=[cut.pk]), {"keyframe": foreign.pk}
+        reverse("keyframes:additional_add", args=[cut.pk]), {"keyframe": foreign.pk}
     )
     assert response.status_code == 404
     assert not AdditionalReference.objects.exists()
@@ -100,11 +100,11 @@ def test_keyframe_offered_in_the_panel_can_be_added(owner_client, project, cut):
     earlier.set_representative(keyframe)
     earlier.save()
 
-    html = owner_client.get(reverse("characters:cut_references", args=[cut.pk])).content.decode()
+    html = owner_client.get(reverse("keyframes:cut_references", args=[cut.pk])).content.decode()
     assert "Use a keyframe from another cut" in html and keyframe.thumbnail.url in html
 
     owner_client.post(
-        reverse("characters:additional_add", args=[cut.pk]),
+        reverse("keyframes:additional_add", args=[cut.pk]),
         {"keyframe": keyframe.pk},
         HTTP_HX_REQUEST="true",
     )
@@ -145,7 +145,7 @@ BAD_UPLOADS = {
 @pytest.mark.parametrize("name, data", BAD_UPLOADS.values(), ids=BAD_UPLOADS.keys())
 def test_bad_upload_through_the_panel_leaves_nothing(owner_client, cut, media_in_tmp, name, data):
     response = owner_client.post(
-        reverse("characters:additional_add", args=[cut.pk]),
+        reverse("keyframes:additional_add", args=[cut.pk]),
         {"file": upload(name=name, data=data)},
         HTTP_HX_REQUEST="true",
     )
@@ -157,7 +157,7 @@ def test_bad_upload_through_the_panel_leaves_nothing(owner_client, cut, media_in
 
 def test_plain_post_redirects_back_to_the_cut_with_the_message(owner_client, cut):
     response = owner_client.post(
-        reverse("characters:additional_add", args=[cut.pk]),
+        reverse("keyframes:additional_add", args=[cut.pk]),
         {"file": upload(data=b"not an image")},
         follow=True,
     )

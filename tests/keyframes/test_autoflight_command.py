@@ -13,8 +13,8 @@ from credits.models import CreditTransaction
 from credits.services import balance_of
 from keyframes.flights import create_flight, plan_flight, record_planned_cuts, start_cut
 from keyframes.generation import start_generation
+from keyframes.management.commands.demo import DEMO_CREDITS, DEMO_TITLE
 from keyframes.models import Flight, GenerationJob, Keyframe
-from projects.management.commands.demo import DEMO_CREDITS, DEMO_TITLE
 from projects.models import Project
 from tests.factories import make_cut, make_project, make_user
 

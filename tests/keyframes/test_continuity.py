@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from cutflow.files import stored_image
-from keyframes.generation import run_generation, start_generation
 from cutflow.images import ingest_image
+from keyframes.generation import run_generation, start_generation
 from keyframes.models import Keyframe
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
 from tests.fakes.provider_server import data_uri_bytes
@@ -36,11 +36,11 @@ def test_previous_cuts_keyframe_is_offered_first_added_in_one_action_and_sent_la
     older = chosen_keyframe(first, (10, 10, 200))
     last_frame = chosen_keyframe(previous, (200, 10, 10))
 
-    panel = client.get(reverse("characters:cut_references", args=[current.pk])).content.decode()
+    panel = client.get(reverse("keyframes:cut_references", args=[current.pk])).content.decode()
     assert panel.index(last_frame.thumbnail.url) < panel.index(older.thumbnail.url)
 
     client.post(
-        reverse("characters:additional_add", args=[current.pk]),
+        reverse("keyframes:additional_add", args=[current.pk]),
         {"keyframe": last_frame.pk},
         HTTP_HX_REQUEST="true",
     )

@@ -127,7 +127,7 @@ def upload_target(name: str, world) -> tuple[str, str, type]:
         url = reverse("characters:image_upload", args=[project.pk, variation.pk])
         return url, VariationImage
     if name == "additional reference":
-        return reverse("characters:additional_add", args=[cut.pk]), AdditionalReference
+        return reverse("keyframes:additional_add", args=[cut.pk]), AdditionalReference
     return reverse("keyframes:upload_keyframe", args=[cut.pk]), Keyframe
 
 
@@ -329,7 +329,7 @@ def test_generate_form_value(client_of, world, settings, changes, message):
 def test_another_users_variation_cannot_be_chosen_for_a_cut(client_of, world, settings):
     stranger_project = make_project(owner=make_user(email="neighbour@example.com"))
     theirs = make_asset(project=stranger_project, handle="Seohee").variations.get()
-    url = reverse("characters:reference_variation", args=[world["cut"].pk])
+    url = reverse("keyframes:reference_variation", args=[world["cut"].pk])
     before = state(world, settings)
     response = client_of.post(url, {"asset": world["asset"].pk, "variation": theirs.pk}, **htmx())
     assert response.status_code == 404
@@ -344,7 +344,7 @@ def test_another_users_variation_cannot_be_chosen_for_a_cut(client_of, world, se
     ids=["asset-not-a-number", "nothing-chosen"],
 )
 def test_malformed_variation_choice(client_of, world, settings, fields, message):
-    url = reverse("characters:reference_variation", args=[world["cut"].pk])
+    url = reverse("keyframes:reference_variation", args=[world["cut"].pk])
     before = state(world, settings)
     response = client_of.post(url, fields, **htmx())
     assert message in page_text(response)
@@ -352,7 +352,7 @@ def test_malformed_variation_choice(client_of, world, settings, fields, message)
 
 
 def test_one_reference_over_the_limit_is_refused(client_of, world, settings):
-    url = reverse("characters:additional_add", args=[world["cut"].pk])
+    url = reverse("keyframes:additional_add", args=[world["cut"].pk])
     limit = AdditionalReference.MAX_PER_CUT
     for number in range(limit):
         file = SimpleUploadedFile(f"ref{number}.png", png_bytes(label=str(number)), "image/png")
@@ -368,7 +368,7 @@ def test_one_reference_over_the_limit_is_refused(client_of, world, settings):
 def test_a_keyframe_of_another_project_cannot_be_added_as_a_reference(client_of, world, settings):
     other_cut = make_cut(project=make_project(owner=make_user(email="n@example.com")))
     keyframe = Keyframe.objects.create(cut=other_cut, source="uploaded")
-    url = reverse("characters:additional_add", args=[world["cut"].pk])
+    url = reverse("keyframes:additional_add", args=[world["cut"].pk])
     before = state(world, settings)
     response = client_of.post(url, {"keyframe": keyframe.pk}, **htmx())
     assert response.status_code == 404

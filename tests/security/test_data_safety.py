@@ -14,8 +14,8 @@ from django.urls import reverse
 from characters.models import Asset, VariationImage
 from characters.services import delete_asset
 from cutflow.files import stored_image
-from keyframes.generation import run_generation, start_generation
 from cutflow.images import ingest_image, random_file_name
+from keyframes.generation import run_generation, start_generation
 from keyframes.models import AdditionalReference, Keyframe
 from projects.models import Cut, Project
 from projects.services import delete_cut, delete_project

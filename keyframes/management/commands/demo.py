@@ -9,7 +9,7 @@ from credits.models import CreditTransaction
 from credits.services import grant_credits
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
-from projects import demo_art
+from keyframes import demo_art
 from projects.models import Cut, Project
 
 DEMO_EMAIL = "demo@cutflow.local"

@@ -18,7 +18,7 @@ def cast(project):
 
 
 def panel(client, cut, **params):
-    response = client.get(reverse("characters:cut_references", args=[cut.pk]), params)
+    response = client.get(reverse("keyframes:cut_references", args=[cut.pk]), params)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -88,21 +88,21 @@ def test_variation_select_offers_the_assets_variations(owner_client, cut, cast):
 
 
 def test_adding_moving_and_removing_additional_references(owner_client, cut):
-    add_url = reverse("characters:additional_add", args=[cut.pk])
+    add_url = reverse("keyframes:additional_add", args=[cut.pk])
     owner_client.post(add_url, {"file": upload(name="a.png")}, HTTP_HX_REQUEST="true")
     html = owner_client.post(add_url, {"file": upload()}, HTTP_HX_REQUEST="true").content.decode()
     first, second = cut.additional_references.all()
     assert "Additional reference 2" in html
 
     owner_client.post(
-        reverse("characters:additional_move", args=[cut.pk, second.pk]),
+        reverse("keyframes:additional_move", args=[cut.pk, second.pk]),
         {"direction": "left"},
         HTTP_HX_REQUEST="true",
     )
     assert list(cut.additional_references.all()) == [second, first]
 
     owner_client.post(
-        reverse("characters:additional_remove", args=[cut.pk, second.pk]), HTTP_HX_REQUEST="true"
+        reverse("keyframes:additional_remove", args=[cut.pk, second.pk]), HTTP_HX_REQUEST="true"
     )
     assert list(cut.additional_references.all()) == [first]
     first.refresh_from_db()
@@ -116,7 +116,7 @@ def test_sixth_additional_reference_is_refused_in_the_panel(owner_client, cut):
     assert "Limit reached" in html and "+ Add image" not in html
 
     response = owner_client.post(
-        reverse("characters:additional_add", args=[cut.pk]),
+        reverse("keyframes:additional_add", args=[cut.pk]),
         {"file": upload()},
         HTTP_HX_REQUEST="true",
     )
@@ -126,7 +126,7 @@ def test_sixth_additional_reference_is_refused_in_the_panel(owner_client, cut):
 
 def test_editor_loads_the_panel_lazily(owner_client, cut):
     html = owner_client.get(cut.get_absolute_url()).content.decode()
-    assert f'hx-get="{reverse("characters:cut_references", args=[cut.pk])}"' in html
+    assert f'hx-get="{reverse("keyframes:cut_references", args=[cut.pk])}"' in html
     assert 'data-mention-url="' in html and "js/mentions.js" in html
 
 
