@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from credits.models import CreditTransaction
-from keyframes.generation import cancel_job
+from keyframes.job_faults import cancel_job
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
 from keyframes.provider_health import provider_health
 

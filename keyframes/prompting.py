@@ -15,14 +15,14 @@ from django_q.tasks import async_task
 from characters.mentions import find_mentions
 from characters.models import Asset, CutVariationOverride
 from characters.references import variation_for_cut
-from keyframes.providers.prompt_writers import (
+from keyframes.providers.prompt_brief import (
     AssetBrief,
     PromptRequest,
     PromptWriterError,
     WrittenPrompt,
     validate_script,
-    write_prompt,
 )
+from keyframes.providers.prompt_writers import write_prompt
 from projects.models import Cut, Project, PromptRevision
 from projects.services import record_prompt
 

@@ -1,16 +1,16 @@
 """django-q2 tasks: load ids, call a service."""
 
-from keyframes import generation, prompting
+from keyframes import job_faults, job_runner, prompting
 from keyframes.models import GenerationJob
 from projects.models import Cut
 
 
 def run_job(job_id: int) -> None:
-    generation.run_generation(job=GenerationJob.objects.get(pk=job_id))
+    job_runner.run_generation(job=GenerationJob.objects.get(pk=job_id))
 
 
 def reap_stale_jobs() -> int:
-    return generation.reap_stale_jobs()
+    return job_faults.reap_stale_jobs()
 
 
 def write_prompt_task(cut_id: int) -> None:

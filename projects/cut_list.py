@@ -35,7 +35,7 @@ class EntryPlace:
 
 
 def cut_list_context(project: Project, cut: Cut | None) -> dict:
-    from keyframes.flights import cut_progress
+    from keyframes.flight_progress import cut_progress
 
     rows = list(project.cuts.values_list(*ENTRY_FIELDS))
     cut_ids = [row[0] for row in rows]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from projects import export
+from projects import export, export_jobs
 from projects.access import get_owned_project
 
 
@@ -13,7 +13,7 @@ from projects.access import get_owned_project
 def export_page(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
     formats = [
-        (export_format, export.needs_background_export(project, export_format))
+        (export_format, export_jobs.needs_background_export(project, export_format))
         for export_format in export.FORMATS.values()
     ]
     return render(
@@ -27,10 +27,10 @@ def export_page(request, project_id):
 def export_download(request, project_id, format_key):
     project = get_owned_project(user=request.user, project_id=project_id)
     export_format = format_or_404(format_key)
-    if export.needs_background_export(project, export_format):
+    if export_jobs.needs_background_export(project, export_format):
         # Too large to build while the request waits: the export page starts a task instead.
         return redirect("projects:export", project.pk)
-    content = export.build_export(project, export_format)
+    content = export_jobs.build_export(project, export_format)
     response = HttpResponse(content, content_type=export_format.content_type)
     file_name = export.export_file_name(project, export_format)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
@@ -41,7 +41,7 @@ def export_download(request, project_id, format_key):
 def export_start(request, project_id, format_key):
     project = get_owned_project(user=request.user, project_id=project_id)
     export_format = format_or_404(format_key)
-    status = export.start_export(project=project, export_format=export_format)
+    status = export_jobs.start_export(project=project, export_format=export_format)
     url = status_url(project.pk, status.token)
     if request.htmx:
         return HttpResponseClientRedirect(url)
@@ -51,7 +51,7 @@ def export_start(request, project_id, format_key):
 @require_GET
 def export_status(request, project_id, token):
     project = get_owned_project(user=request.user, project_id=project_id)
-    status = export.read_status(project=project, token=token)
+    status = export_jobs.read_status(project=project, token=token)
     if status is None:
         raise Http404("No such export.")
     context = {
@@ -68,7 +68,7 @@ def export_status(request, project_id, token):
 @require_GET
 def export_result(request, project_id, token):
     project = get_owned_project(user=request.user, project_id=project_id)
-    status = export.read_status(project=project, token=token)
+    status = export_jobs.read_status(project=project, token=token)
     if status is None or not status.is_ready:
         raise Http404("This export is not ready.")
     try:

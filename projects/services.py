@@ -104,7 +104,7 @@ def delete_cut(*, cut: Cut) -> None:
 
 def delete_project(*, project: Project) -> None:
     from characters.services import stored_files_of_assets
-    from projects.export import stored_export_files
+    from projects.export_jobs import stored_export_files
 
     with transaction.atomic():
         refuse_while_generating(project.cuts.all(), what="this project")

@@ -10,9 +10,9 @@ from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes import canvas as services
 from keyframes.editor import canvas_context, controls_context
-from keyframes.flights import progress_from_rows
+from keyframes.flight_progress import progress_from_rows
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
-from keyframes.generation import cancel_job
+from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html

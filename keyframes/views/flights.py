@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from keyframes.flights import FlightRefused, ShotPlan, launch_flight, plan_flight
+from keyframes.flight_launch import launch_flight
+from keyframes.flights import FlightRefused, ShotPlan, plan_flight
 from keyframes.forms import FlightOptionsForm
 from projects.access import get_owned_project
 from projects.cut_list import cut_list_context

@@ -11,7 +11,8 @@ from django_q.conf import Conf
 
 from credits.models import CreditTransaction
 from credits.services import balance_of
-from keyframes.flights import create_flight, plan_flight, record_planned_cuts, start_cut
+from keyframes.flight_launch import create_flight, record_planned_cuts, start_cut
+from keyframes.flights import plan_flight
 from keyframes.generation import start_generation
 from keyframes.management.commands.demo import DEMO_CREDITS, DEMO_TITLE
 from keyframes.models import Flight, GenerationJob, Keyframe

@@ -9,7 +9,9 @@ from django.db import connection
 
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
-from keyframes.generation import cancel_job, run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_faults import cancel_job
+from keyframes.job_runner import run_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from tests.factories import make_cut, make_project, make_user
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keyframes import canvas
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from projects.models import Cut, Project
 from tests.factories import upload

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import Keyframe
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
 from tests.fakes.provider_server import data_uri_bytes

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from credits.models import CreditTransaction
 from credits.services import InsufficientCredits, balance_of, ledger_mismatches
-from keyframes.generation import cancel_job, reap_stale_jobs, run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_faults import cancel_job, reap_stale_jobs
+from keyframes.job_runner import run_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_asset, make_cut, make_project, make_user

@@ -17,7 +17,7 @@ from characters.models import CutVariationOverride, Variation
 from credits.models import CreditTransaction
 from credits.services import balance_of
 from keyframes import prompting
-from keyframes.providers.prompt_writers import PromptWriterError, WrittenPrompt
+from keyframes.providers.prompt_brief import PromptWriterError, WrittenPrompt
 from projects.models import Cut, PromptRevision
 from tests.factories import make_asset, make_cut, make_user
 from tests.keyframes import test_prompt_writers

@@ -14,16 +14,16 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from characters.mentions import find_mentions
-from keyframes.providers.prompt_writers import (
+from keyframes.providers.gemini_writer import GeminiPromptWriter
+from keyframes.providers.offline_writer import OfflinePromptWriter
+from keyframes.providers.prompt_brief import (
     AssetBrief,
-    GeminiPromptWriter,
-    OfflinePromptWriter,
     PromptRequest,
     PromptWriterError,
     ShotDraft,
     validate_script,
-    write_prompt,
 )
+from keyframes.providers.prompt_writers import write_prompt
 
 CAFE_SCRIPT = (
     "@Seohee is sitting by the warm cafe window, cradling a coffee cup in both hands. "

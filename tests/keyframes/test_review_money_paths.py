@@ -18,21 +18,11 @@ from replicate.model import ModelsPredictions
 
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
-from keyframes.flights import (
-    FlightRefused,
-    create_flight,
-    launch_flight,
-    plan_flight,
-    record_planned_cuts,
-    resume_flight,
-)
-from keyframes.generation import (
-    fail_candidate,
-    reap_stale_jobs,
-    run_generation,
-    start_generation,
-    store_candidate_image,
-)
+from keyframes.flight_launch import create_flight, launch_flight, record_planned_cuts
+from keyframes.flights import FlightRefused, plan_flight, resume_flight
+from keyframes.generation import start_generation
+from keyframes.job_faults import reap_stale_jobs
+from keyframes.job_runner import fail_candidate, run_generation, store_candidate_image
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe
 from keyframes.providers.base import ErrorKind, GeneratedImage, ProviderError
 from projects.models import Cut

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from credits.services import balance_of
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob
 from tests.factories import make_cut, make_project, make_user
 

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
 
-from keyframes.flights import launch_flight, plan_flight
-from keyframes.generation import run_generation, start_generation
+from keyframes.flight_launch import launch_flight
+from keyframes.flights import plan_flight
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_cut, make_project

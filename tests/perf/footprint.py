@@ -8,7 +8,8 @@ from uuid import uuid4
 
 from django.core.files.storage import default_storage
 
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import Keyframe
 from tests.factories import make_cut, make_project
 from tests.perf.database import BASE_DIR

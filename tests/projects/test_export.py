@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_q.models import OrmQ
 from pypdf import PdfReader
 
-from projects import export, tasks
+from projects import export, export_csv, export_jobs, export_pdf, export_zip, tasks
 from tests.factories import make_cut, make_project
 from tests.projects.export_data import give_representative, transparent_png
 
@@ -44,7 +44,7 @@ def stored_bytes(keyframe) -> bytes:
 
 
 def test_pdf_puts_six_cuts_on_a_page_with_number_shot_and_script(project, storyboard):
-    pdf = PdfReader(io.BytesIO(export.export_pdf(project, cuts_per_page=6)))
+    pdf = PdfReader(io.BytesIO(export_pdf.export_pdf(project, cuts_per_page=6)))
 
     assert len(pdf.pages) == 2
     first, second = (page.extract_text() for page in pdf.pages)
@@ -61,8 +61,8 @@ def test_pdf_puts_six_cuts_on_a_page_with_number_shot_and_script(project, storyb
 
 
 def test_pdf_frames_follow_the_project_aspect_ratio():
-    wide = export.grid_for(6, frame_ratio=16 / 9)
-    tall = export.grid_for(6, frame_ratio=9 / 16)
+    wide = export_pdf.grid_for(6, frame_ratio=16 / 9)
+    tall = export_pdf.grid_for(6, frame_ratio=9 / 16)
 
     assert (wide.columns, wide.rows) == (3, 2)
     assert wide.frame_width / wide.frame_height == pytest.approx(16 / 9)
@@ -73,14 +73,14 @@ def test_pdf_frames_follow_the_project_aspect_ratio():
 def test_pdf_of_a_project_without_cuts_is_one_page(user):
     empty = make_project(owner=user, title="Nothing yet")
 
-    pdf = PdfReader(io.BytesIO(export.export_pdf(empty)))
+    pdf = PdfReader(io.BytesIO(export_pdf.export_pdf(empty)))
 
     assert len(pdf.pages) == 1
     assert "no cuts yet" in pdf.pages[0].extract_text()
 
 
 def test_zip_holds_each_representative_at_full_size_in_cut_order(project, storyboard):
-    archive = zipfile.ZipFile(io.BytesIO(export.export_zip(project)))
+    archive = zipfile.ZipFile(io.BytesIO(export_zip.export_zip(project)))
 
     images = [name for name in archive.namelist() if name != "MISSING.txt"]
     assert images == ["cut-01.jpg", "cut-03.jpg", "cut-04.jpg", "cut-06.jpg", "cut-07.jpg"]
@@ -99,7 +99,7 @@ def test_zip_keeps_the_stored_png_extension_and_lists_lost_files(project):
     lost = give_representative(lost_cut)
     default_storage.delete(lost.image.name)
 
-    archive = zipfile.ZipFile(io.BytesIO(export.export_zip(project)))
+    archive = zipfile.ZipFile(io.BytesIO(export_zip.export_zip(project)))
 
     assert archive.namelist() == ["cut-01.png", "MISSING.txt"]
     assert "Cut 2: image file missing" in archive.read("MISSING.txt").decode()
@@ -108,7 +108,7 @@ def test_zip_keeps_the_stored_png_extension_and_lists_lost_files(project):
 def test_zip_without_missing_cuts_has_no_missing_list(project):
     give_representative(make_cut(project=project))
 
-    archive = zipfile.ZipFile(io.BytesIO(export.export_zip(project)))
+    archive = zipfile.ZipFile(io.BytesIO(export_zip.export_zip(project)))
 
     assert archive.namelist() == ["cut-01.jpg"]
 
@@ -120,7 +120,7 @@ def test_csv_shot_list_round_trips_through_dictreader(project, storyboard):
     third.camera_movement = "dolly_in"
     third.save()
 
-    rows = list(csv.DictReader(io.StringIO(export.export_csv(project), newline="")))
+    rows = list(csv.DictReader(io.StringIO(export_csv.export_csv(project), newline="")))
 
     assert [row["cut"] for row in rows] == [str(n) for n in range(1, 8)]
     assert rows[2] == {
@@ -144,9 +144,9 @@ def test_exports_read_the_cuts_in_a_constant_number_of_queries(user):
         for _ in range(cut_count):
             give_representative(make_cut(project=project))
         with CaptureQueriesContext(connection) as captured:
-            export.export_csv(project)
-            export.export_zip(project)
-            export.export_pdf(project)
+            export_csv.export_csv(project)
+            export_zip.export_zip(project)
+            export_pdf.export_pdf(project)
         return len(captured)
 
     assert queries_for(2) == queries_for(7) == 3
@@ -199,7 +199,7 @@ def test_unknown_format_is_not_found(owner_client, project):
 @pytest.fixture
 def large_limit(monkeypatch):
     """Makes a seven-cut storyboard count as large."""
-    monkeypatch.setattr(export, "EXPORT_SYNC_MAX_CUTS", 3)
+    monkeypatch.setattr(export_jobs, "EXPORT_SYNC_MAX_CUTS", 3)
 
 
 def start_background_export(client, project, format_key, capture):
@@ -237,7 +237,7 @@ def test_large_project_exports_in_the_background_with_progress(
     assert result_url in ready
     download = owner_client.get(result_url)
     assert download["Content-Disposition"] == 'attachment; filename="cafe-story-storyboard.zip"'
-    assert b"".join(download.streaming_content) == export.export_zip(project)
+    assert b"".join(download.streaming_content) == export_zip.export_zip(project)
 
 
 def test_background_pdf_is_the_same_storyboard(
@@ -260,7 +260,7 @@ def test_an_export_that_stopped_says_so(
     token = start_background_export(
         owner_client, project, "pdf", django_capture_on_commit_callbacks
     )
-    name = export.progress_file(project, token)
+    name = export_jobs.progress_file(project, token)
     with default_storage.open(name) as stored:
         progress = json.load(stored)
     progress["updated_at"] -= 24 * 3600
@@ -340,8 +340,8 @@ def test_deleting_the_project_removes_its_exports(
     token = start_background_export(
         owner_client, project, "zip", django_capture_on_commit_callbacks
     )
-    export.run_export(project=project, export_format=export.get_format("zip"), token=token)
-    names = export.stored_export_files(project)
+    export_jobs.run_export(project=project, export_format=export.get_format("zip"), token=token)
+    names = export_jobs.stored_export_files(project)
     assert len(names) == 2 and all(default_storage.exists(name) for name in names)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
 from keyframes.models import AdditionalReference, GenerationJob, Keyframe
-from projects.export import get_format, run_export
+from projects.export import get_format
+from projects.export_jobs import run_export
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
 
 APP_NAMESPACES = {"projects", "characters", "keyframes", "credits"}

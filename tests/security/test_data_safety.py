@@ -15,7 +15,8 @@ from characters.models import Asset, VariationImage
 from characters.services import delete_asset
 from cutflow.files import stored_image
 from cutflow.images import ingest_image, random_file_name
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import AdditionalReference, Keyframe
 from projects.models import Cut, Project
 from projects.services import delete_cut, delete_project

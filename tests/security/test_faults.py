@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from credits.models import CreditTransaction
 from credits.services import balance_of
-from keyframes.generation import run_generation, start_generation
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_asset, make_cut, make_project, make_user

@@ -19,7 +19,8 @@ from django_q.models import Task
 
 from credits.models import CreditTransaction
 from credits.services import balance_of
-from keyframes.generation import enqueue_job, reap_stale_jobs, start_generation
+from keyframes.generation import enqueue_job, start_generation
+from keyframes.job_faults import reap_stale_jobs
 from keyframes.models import Candidate, GenerationJob
 from tests.factories import make_asset, make_cut, make_project, make_user
 

@@ -11,12 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from keyframes.flight_launch import launch_flight
+from keyframes.flight_progress import FlightProgress, flight_progress
 from keyframes.flights import (
-    FlightProgress,
     FlightRefused,
     ShotPlan,
-    flight_progress,
-    launch_flight,
     plan_flight,
     resume_flight,
     unfinished_flights,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import export
+from projects import export, export_jobs, export_pdf
 from projects.models import Project
 
 
@@ -24,9 +24,9 @@ class Command(BaseCommand):
         if project is None:
             raise CommandError(f"There is no project with id {project_id}.")
         if export_format.key == "pdf":
-            content = export.export_pdf(project, cuts_per_page=cuts_per_page)
+            content = export_pdf.export_pdf(project, cuts_per_page=cuts_per_page)
         else:
-            content = export.build_export(project, export_format)
+            content = export_jobs.build_export(project, export_format)
         path = Path(output)
         try:
             path.write_bytes(content)

@@ -1,0 +1,325 @@
+"""Running a generation job in a worker: claim each slot, call the provider, store or refund."""
+
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from enum import Enum
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cutflow.files import stored_image
+from cutflow.images import ingest_generated_image
+from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
+from keyframes.job_credits import refund_image
+from keyframes.models import Candidate, GenerationJob, Keyframe, ProviderGate
+from keyframes.providers.base import (
+    CandidateRequest,
+    ErrorKind,
+    GeneratedImage,
+    ProviderError,
+    ReferenceImage,
+    generate_with_retries,
+)
+from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
+from projects.models import Cut
+
+# --- Running a job ---------------------------------------------------------------------------
+
+
+def run_generation(*, job: GenerationJob) -> GenerationJob:
+    """Runs every candidate of a job at once. The provider calls happen in threads; every
+    database write stays on this thread, so no thread needs a connection of its own."""
+    claimed = GenerationJob.objects.filter(pk=job.pk, status=GenerationJob.Status.QUEUED).update(
+        status=GenerationJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        # Already run, reaped or cancelled: a restarted worker must not generate it twice.
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    try:
+        run_candidates(job)
+    finally:
+        # Whatever stopped the run early (a bug, a lost database), no charged candidate
+        # stays unfinished: it fails and is refunded, and the job ends. The error itself
+        # still reaches the task log.
+        fail_unfinished(job, WORKER_STOPPED)
+        finish_job(job)
+    return job
+
+
+WORKER_STOPPED = ProviderError(
+    ErrorKind.BAD_RESPONSE, "The worker stopped with an error before this image was finished."
+)
+
+
+def run_candidates(job: GenerationJob) -> None:
+    spec = get_model(job.model_key)
+    references = load_reference_images(job)
+    pending = list(job.candidates.filter(status=Candidate.Status.PENDING))
+    if isinstance(references, ProviderError):
+        for candidate in pending:
+            fail_candidate(job, candidate, references)
+    else:
+        CandidateRunner(job, spec, references).run(pending)
+
+
+class CandidateRunner:
+    """Sends each candidate as soon as its provider has a free slot, and stores each result
+    as it arrives."""
+
+    def __init__(self, job: GenerationJob, spec: ModelSpec, references: tuple):
+        self.job = job
+        self.spec = spec
+        self.references = references
+        self.provider = provider_name_for(spec)
+        self.prompt = job.sent_prompt or job.prompt
+        self.label_references = job.cut.project.label_references
+        self.in_flight: dict[Future, Candidate] = {}
+        self.last_cancel_check = 0.0
+
+    def run(self, waiting: list[Candidate]) -> None:
+        with ThreadPoolExecutor(max_workers=max(1, len(waiting))) as pool:
+            while waiting or self.in_flight:
+                if waiting and self.cancel_requested():
+                    waiting = []  # the canceller already refunded the unsent candidates
+                    continue
+                if waiting:
+                    claim = claim_candidate(waiting[0], provider=self.provider)
+                    if claim is not Claim.BUSY:
+                        candidate = waiting.pop(0)
+                        if claim is Claim.CLAIMED:
+                            self.submit(pool, candidate)
+                        continue
+                self.collect(timeout=SLOT_WAIT_SECONDS if waiting else None)
+
+    def submit(self, pool: ThreadPoolExecutor, candidate: Candidate) -> None:
+        request = CandidateRequest(
+            model_key=self.spec.key,
+            prompt=self.prompt,
+            negative_prompt=self.job.negative_prompt,
+            aspect_ratio=self.job.aspect_ratio,
+            references=self.references,
+            seed=candidate.seed,
+            label_references=self.label_references,
+        )
+        self.in_flight[pool.submit(generate_with_retries, self.spec, request)] = candidate
+
+    def collect(self, *, timeout: float | None) -> None:
+        if not self.in_flight:
+            time.sleep(timeout or 0)
+            return
+        done, _ = wait(list(self.in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        if done:
+            replace_dead_connection()
+        for future in done:
+            candidate = self.in_flight.pop(future)
+            outcome = candidate_outcome(future)
+            if isinstance(outcome, ProviderError):
+                fail_candidate(self.job, candidate, outcome)
+            else:
+                store_candidate_image(self.job, candidate, outcome, self.prompt)
+
+    def cancel_requested(self) -> bool:
+        now = time.monotonic()
+        if now - self.last_cancel_check < CANCEL_POLL_SECONDS:
+            return False
+        self.last_cancel_check = now
+        replace_dead_connection()
+        return GenerationJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+
+
+def candidate_outcome(future: Future) -> GeneratedImage | ProviderError:
+    try:
+        return future.result()
+    except ProviderError as error:
+        return error
+    except Exception as exc:
+        # The one place an SDK's own surprise (a ValueError, a KeyError from a changed
+        # response) meets a charged candidate: it fails and is refunded like any bad
+        # response, the raw detail is kept for support, and the other candidates go on.
+        logger.exception("Provider call raised %s instead of a ProviderError", type(exc).__name__)
+        return ProviderError(ErrorKind.BAD_RESPONSE, f"{type(exc).__name__}: {exc}")
+
+
+def replace_dead_connection() -> None:
+    """The database may have restarted while this worker waited on the providers: drop a dead
+    connection so the next write opens a new one. Inside a transaction the connection belongs
+    to the transaction and is left alone."""
+    live = connection.connection is None or connection.in_atomic_block or connection.is_usable()
+    if not live:
+        connection.close()
+
+
+class Claim(Enum):
+    CLAIMED = "claimed"
+    BUSY = "busy"  # the provider is at its cap: try again shortly
+    GONE = "gone"  # cancelled or reaped meanwhile: never send it
+
+
+def claim_candidate(candidate: Candidate, *, provider: str) -> Claim:
+    """Marks a candidate as sent if its provider is under its concurrency cap. The gate row
+    lock makes the count-and-claim atomic across workers."""
+    cap = settings.PROVIDER_CONCURRENCY.get(provider, 4)
+    ProviderGate.objects.get_or_create(provider=provider)
+    with transaction.atomic():
+        ProviderGate.objects.select_for_update().get(provider=provider)
+        busy = Candidate.objects.filter(
+            status=Candidate.Status.RUNNING,
+            job__model_key__in=models_served_by(provider),
+        ).count()
+        if busy >= cap:
+            return Claim.BUSY
+        claimed = Candidate.objects.filter(pk=candidate.pk, status=Candidate.Status.PENDING).update(
+            status=Candidate.Status.RUNNING, started_at=timezone.now(), attempts=1
+        )
+    return Claim.CLAIMED if claimed else Claim.GONE
+
+
+def models_served_by(provider: str) -> list[str]:
+    return [key for key, spec in MODELS.items() if provider_name_for(spec) == provider]
+
+
+def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | ProviderError:
+    images = []
+    for entry in job.references:
+        try:
+            with default_storage.open(entry["image_name"], "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return ProviderError(
+                ErrorKind.BAD_RESPONSE,
+                f"Reference image {entry['image_name']} is missing from storage",
+            )
+        images.append(
+            ReferenceImage(
+                label=entry["label"], data=data, mime_type=entry["mime_type"], role=entry["role"]
+            )
+        )
+    return tuple(images)
+
+
+def store_candidate_image(
+    job: GenerationJob, candidate: Candidate, result: GeneratedImage, request_prompt: str
+):
+    try:
+        ingested = ingest_generated_image(result.data)
+    except ValidationError as exc:
+        fail_candidate(
+            job, candidate, ProviderError(ErrorKind.BAD_RESPONSE, f"Unusable image: {exc}")
+        )
+        return
+    try:
+        save_keyframe(job, candidate, result, ingested, request_prompt)
+    except CandidateGivenUp:
+        logger.info("Candidate %s of job %s arrived after it was reaped", candidate.slot, job.pk)
+    except OSError as exc:
+        # Storage refused the file (disk full, bucket down): the image is lost, so is the charge.
+        error = ProviderError(ErrorKind.BAD_RESPONSE, f"Could not store the image: {exc!r}")
+        fail_candidate(job, candidate, error)
+
+
+def save_keyframe(
+    job: GenerationJob,
+    candidate: Candidate,
+    result: GeneratedImage,
+    ingested,
+    request_prompt: str,
+) -> None:
+    keyframe = Keyframe(
+        cut_id=job.cut_id,
+        job=job,
+        slot=candidate.slot,
+        source=Keyframe.Source.GENERATED,
+        model_key=job.model_key,
+        seed=result.seed if result.seed is not None else candidate.seed,
+        byte_size=len(ingested.content),
+    )
+    with stored_image(keyframe, ingested), transaction.atomic():
+        # The job row first, as fail_candidate and cancel_job take it: holding the candidate
+        # while waiting for the job would deadlock with a reaper failing this candidate.
+        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+        finished = Candidate.objects.filter(
+            pk=candidate.pk, status=Candidate.Status.RUNNING
+        ).update(
+            status=Candidate.Status.SUCCEEDED,
+            provider_request_id=result.request_id[:120],
+            finished_at=timezone.now(),
+        )
+        if not finished:
+            raise CandidateGivenUp
+        keyframe.save()
+        # The provider's text adds the reference labels to the folded prompt.
+        GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
+            sent_prompt=result.sent_prompt
+        )
+
+
+class CandidateGivenUp(Exception):
+    """The reaper already failed and refunded this candidate; its late image is dropped."""
+
+
+def fail_candidate(job: GenerationJob, candidate: Candidate, error: ProviderError) -> None:
+    logger.info("Candidate %s of job %s failed: %s", candidate.slot, job.pk, error)
+    with transaction.atomic():
+        # Lock the job first, in the same order as cancel_job and refund_image.
+        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+        failed = Candidate.objects.filter(
+            pk=candidate.pk, status__in=[Candidate.Status.PENDING, Candidate.Status.RUNNING]
+        ).update(
+            status=Candidate.Status.FAILED,
+            error_kind=error.kind,
+            error_message=error.user_message[:300],
+            error_detail=error.detail[:5000],
+            provider_request_id=error.request_id[:120],
+            finished_at=timezone.now(),
+        )
+        if failed:
+            refund_image(
+                job=job,
+                slot=candidate.slot,
+                amount=job.credits_per_image,
+                reason=error.user_message,
+            )
+
+
+def fail_unfinished(job: GenerationJob, error: ProviderError) -> None:
+    unfinished = job.candidates.filter(
+        status__in=[Candidate.Status.PENDING, Candidate.Status.RUNNING]
+    )
+    for candidate in unfinished:
+        fail_candidate(job, candidate, error)
+
+
+def finish_job(job: GenerationJob) -> GenerationJob:
+    """Sets the job's final status from its candidates and puts the cut back at rest."""
+    statuses = list(job.candidates.values_list("status", flat=True))
+    succeeded = statuses.count(Candidate.Status.SUCCEEDED)
+    if Candidate.Status.CANCELLED in statuses:
+        status = GenerationJob.Status.CANCELLED  # whatever arrived before the cancel is kept
+    elif succeeded == len(statuses):
+        status = GenerationJob.Status.SUCCEEDED
+    elif succeeded:
+        status = GenerationJob.Status.PARTIAL
+    else:
+        status = GenerationJob.Status.FAILED
+    errors = job.candidates.exclude(error_message="").values_list("error_message", flat=True)
+    with transaction.atomic():
+        GenerationJob.objects.filter(pk=job.pk).update(
+            status=status, finished_at=timezone.now(), error_message=(next(iter(errors), ""))[:300]
+        )
+        settle_cut(job.cut_id)
+    job.refresh_from_db()
+    return job
+
+
+def settle_cut(cut_id: int) -> None:
+    """A cut stays 'generating' while any of its jobs is unfinished."""
+    cut = Cut.objects.select_for_update().get(pk=cut_id)
+    busy = cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
+    status = Cut.Status.GENERATING if busy else cut.resting_status()
+    if status != cut.status:
+        Cut.objects.filter(pk=cut_id).update(status=status)

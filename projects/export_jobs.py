@@ -1,0 +1,180 @@
+"""Exports too large to build while the request waits: a django-q2 task and a progress file."""
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django_q.tasks import async_task
+
+from projects.export import (
+    EXPORT_FOLDER,
+    EXPORT_SYNC_MAX_CUTS,
+    PROGRESS_FILE,
+    TOKEN_PATTERN,
+    ExportFormat,
+    Progress,
+    export_file_name,
+    read_stored,
+)
+from projects.export_csv import export_csv
+from projects.export_pdf import export_pdf
+from projects.export_zip import export_zip
+from projects.models import Project
+
+# --- Background exports -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportStatus:
+    token: str
+    project_id: int
+    format: str
+    status: str  # "working" or "ready"
+    done: int
+    total: int
+    file_name: str
+    stored_name: str
+    updated_at: float
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == "ready"
+
+    @property
+    def percent(self) -> int:
+        if self.is_ready:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def stalled(self) -> bool:
+        """A worker that died leaves a working export that never moves again."""
+        limit = settings.Q_CLUSTER["timeout"] + 60
+        return not self.is_ready and time.time() - self.updated_at > limit
+
+
+def needs_background_export(project: Project, export_format: ExportFormat) -> bool:
+    return not export_format.always_sync and project.cuts.count() > EXPORT_SYNC_MAX_CUTS
+
+
+def build_export(
+    project: Project, export_format: ExportFormat, *, on_progress: Progress | None = None
+) -> bytes:
+    if export_format.key == "pdf":
+        return export_pdf(project, on_progress=on_progress)
+    if export_format.key == "zip":
+        return export_zip(project, on_progress=on_progress)
+    return export_csv(project).encode("utf-8")
+
+
+def start_export(*, project: Project, export_format: ExportFormat) -> ExportStatus:
+    """Records a queued export and hands it to a worker once the transaction commits."""
+    token = secrets.token_urlsafe(24)
+    status = write_status(
+        token=token,
+        project=project,
+        export_format=export_format,
+        done=0,
+        total=project.cuts.count(),
+    )
+    transaction.on_commit(
+        partial(async_task, "projects.tasks.run_export", project.pk, export_format.key, token)
+    )
+    return status
+
+
+def run_export(*, project: Project, export_format: ExportFormat, token: str) -> ExportStatus:
+    """Builds the file, reporting progress, then stores it next to its progress file."""
+    last_written = [0.0]
+
+    def report(done: int, total: int) -> None:
+        # Rewriting the progress file for every cut would cost more than the cut itself.
+        if time.monotonic() - last_written[0] >= 1 or done == total:
+            last_written[0] = time.monotonic()
+            write_status(
+                token=token, project=project, export_format=export_format, done=done, total=total
+            )
+
+    content = build_export(project, export_format, on_progress=report)
+    file_name = export_file_name(project, export_format)
+    stored_name = f"{export_folder(project, token)}/{file_name}"
+    default_storage.delete(stored_name)
+    stored_name = default_storage.save(stored_name, ContentFile(content))
+    total = project.cuts.count()
+    return write_status(
+        token=token,
+        project=project,
+        export_format=export_format,
+        done=total,
+        total=total,
+        stored_name=stored_name,
+    )
+
+
+def write_status(
+    *,
+    token: str,
+    project: Project,
+    export_format: ExportFormat,
+    done: int,
+    total: int,
+    stored_name: str = "",
+) -> ExportStatus:
+    status = ExportStatus(
+        token=token,
+        project_id=project.pk,
+        format=export_format.key,
+        status="ready" if stored_name else "working",
+        done=done,
+        total=total,
+        file_name=export_file_name(project, export_format),
+        stored_name=stored_name,
+        updated_at=time.time(),
+    )
+    name = progress_file(project, token)
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(json.dumps(status.__dict__).encode()))
+    return status
+
+
+def read_status(*, project: Project, token: str) -> ExportStatus | None:
+    """The export's progress, or None when the token is unknown or another project's."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    content = read_stored(progress_file(project, token))
+    if content is None:
+        return None
+    try:
+        status = ExportStatus(**json.loads(content))
+    except (ValueError, TypeError):
+        return None  # caught halfway through a rewrite; the next poll reads it whole
+    return status if status.project_id == project.pk else None
+
+
+def export_folder(project: Project, token: str) -> str:
+    """Exports live under their project's folder, so deleting the project can find them."""
+    return f"{EXPORT_FOLDER}/{project.pk}/{token}"
+
+
+def progress_file(project: Project, token: str) -> str:
+    return f"{export_folder(project, token)}/{PROGRESS_FILE}"
+
+
+def stored_export_files(project: Project) -> list[str]:
+    """Every export file and progress file kept for the project."""
+    root = f"{EXPORT_FOLDER}/{project.pk}"
+    try:
+        tokens, _ = default_storage.listdir(root)
+    except FileNotFoundError:
+        return []
+    names = []
+    for token in tokens:
+        _, files = default_storage.listdir(f"{root}/{token}")
+        names += [f"{root}/{token}/{name}" for name in files]
+    return names
