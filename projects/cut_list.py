@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 
 from cutflow.fragments import cached_fragments, cached_joined_fragments
 from projects.models import Cut, Project
+from projects.signals import answers, cut_list_progress
 
 ENTRY = "cut-entry"  # the cache's name for an entry
 ENTRY_TEMPLATE = "projects/cut_entry.html"
@@ -24,7 +25,7 @@ class EntryPlace:
 
     number: int
     total: int
-    progress: object  # keyframes.flights.CutProgress | None
+    progress: object  # keyframes.flight_progress.CutProgress | None
     selected: bool
     swap_oob: bool = False
 
@@ -35,12 +36,10 @@ class EntryPlace:
 
 
 def cut_list_context(project: Project, cut: Cut | None) -> dict:
-    from keyframes.flight_progress import cut_progress
-
     rows = list(project.cuts.values_list(*ENTRY_FIELDS))
     cut_ids = [row[0] for row in rows]
     generating = [row[0] for row in rows if row[1] == Cut.Status.GENERATING]
-    progress = cut_progress(cuts=generating) if generating else {}
+    progress = generating_progress(generating)
     selected_id = cut.pk if cut is not None else None
     if selected_id in cut_ids:
         cut.display_number = cut_ids.index(selected_id) + 1
@@ -71,10 +70,19 @@ def cut_list_context(project: Project, cut: Cut | None) -> dict:
     }
 
 
+def generating_progress(cut_ids: list[int]) -> dict:
+    """{cut id: progress} of the generating cuts, as keyframes reports it."""
+    progress = {}
+    if cut_ids:
+        for answer in answers(cut_list_progress, cut_ids=cut_ids):
+            progress |= answer
+    return progress
+
+
 def cut_entry_html(cut: Cut, *, progress) -> str:
     """The open cut's entry of the list, swapped in out of band after an action on it.
     ``cut`` must come with its project and representative; ``progress`` is its
-    keyframes.flights.CutProgress or None."""
+    keyframes.flight_progress.CutProgress or None."""
     cut_ids = list(cut.project.cuts.values_list("pk", flat=True))
     place = EntryPlace(
         number=cut_ids.index(cut.pk) + 1,

@@ -8,8 +8,8 @@ from django.db import transaction
 
 from cutflow.files import delete_files_after_commit, stored_image
 from cutflow.images import IngestedImage, ingest_image
-from keyframes.model_choice import check_model
 from projects.models import Cut, Project
+from projects.signals import default_model_checked
 
 
 def update_project_settings(
@@ -52,7 +52,7 @@ def check_default_model(*, project: Project, quality_preset: str, key: str) -> N
     future = copy.copy(project)
     future.quality_preset = quality_preset
     try:
-        check_model(project=future, key=key)
+        default_model_checked.send(sender=None, project=future, key=key)
     except ValidationError as exc:
         raise ValidationError({"default_model": exc.messages}) from exc
 

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from cutflow.files import delete_files_after_commit, image_file_names
+from cutflow.files import delete_files_after_commit
+from projects.export_jobs import stored_export_files
 from projects.models import Cut, Project, PromptRevision
+from projects.signals import answers, cuts_deleting, project_deleting
 
 PROMPT_HISTORY_LENGTH = 10
 REVISION_GONE_MESSAGE = "That earlier prompt is no longer in the history."
@@ -94,8 +96,7 @@ def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
 
 def delete_cut(*, cut: Cut) -> None:
     with transaction.atomic():
-        refuse_while_generating(Cut.objects.filter(pk=cut.pk), what="this cut")
-        delete_files_after_commit(stored_files_of_cuts(Cut.objects.filter(pk=cut.pk)))
+        delete_files_after_commit(files_of_cuts(Cut.objects.filter(pk=cut.pk), what="this cut"))
         project = cut.project
         cut.delete()
         remaining = list(project.cuts.values_list("pk", flat=True))
@@ -103,36 +104,15 @@ def delete_cut(*, cut: Cut) -> None:
 
 
 def delete_project(*, project: Project) -> None:
-    from characters.services import stored_files_of_assets
-    from projects.export_jobs import stored_export_files
-
     with transaction.atomic():
-        refuse_while_generating(project.cuts.all(), what="this project")
-        names = stored_files_of_cuts(project.cuts.all())
-        names += stored_files_of_assets(project.assets.all())
+        names = files_of_cuts(project.cuts.all(), what="this project")
+        names += sum(answers(project_deleting, project=project), [])
         names += [project.style_image.name, project.style_thumbnail.name]
         names += stored_export_files(project)
         delete_files_after_commit(names)
         project.delete()
 
 
-def refuse_while_generating(cuts, *, what: str) -> None:
-    """A job still running owns credits that only its end can refund: deleting its cut now
-    would lose them, so deleting waits until the job ends or is cancelled."""
-    from keyframes.models import GenerationJob
-
-    active = GenerationJob.objects.select_for_update().filter(
-        cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES
-    )
-    if active.exists():
-        raise ValidationError(
-            f"Images are still being generated for {what}. Wait for them to finish, or "
-            "cancel the generation, then delete."
-        )
-
-
-def stored_files_of_cuts(cuts) -> list[str]:
-    from keyframes.models import AdditionalReference, Keyframe
-
-    names = image_file_names(Keyframe.objects.filter(cut__in=cuts))
-    return names + image_file_names(AdditionalReference.objects.filter(cut__in=cuts))
+def files_of_cuts(cuts, *, what: str) -> list[str]:
+    """The stored files the apps above keep for ``cuts``; they refuse while still at work."""
+    return sum(answers(cuts_deleting, cuts=cuts, what=what), [])

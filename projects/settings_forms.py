@@ -6,8 +6,8 @@ validates, and the service must see the project as stored until everything is ac
 
 from django import forms
 
-from keyframes.model_choice import model_options
 from projects.models import Cut, Project
+from projects.signals import answers, model_options_wanted
 
 
 class ProjectSettingsForm(forms.Form):
@@ -52,7 +52,7 @@ class ProjectSettingsForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         choices = [("", "Automatic (Cutflow picks per cut)")]
-        for option in model_options(project):
+        for option in sum(answers(model_options_wanted, project=project), []):
             note = f" (unavailable: {option.unavailable})" if option.unavailable else ""
             choices.append((option.spec.key, f"{option.spec.label}{note}"))
         if project.default_model and project.default_model not in dict(choices):

@@ -12,6 +12,8 @@ from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
 from projects.forms import CutMoveForm, CutTextForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
+from projects.signals import answers, cut_editor_opened
+from projects.text_form import saved_text_form, text_context
 
 CUT_FORMS = "projects/storyboard.html#cut-forms"
 
@@ -176,17 +178,6 @@ def render_cut_list(request, project: Project, selected: Cut | None, error: str 
     return render(request, "projects/storyboard.html#cut-list", context)
 
 
-def initial_text(cut: Cut) -> dict:
-    return {"script": cut.script, "prompt": cut.prompt, "negative_prompt": cut.negative_prompt}
-
-
-def saved_text_form(cut: Cut) -> CutTextForm:
-    """The cut's text form bound to its saved text and validated, ready for ``add_error``."""
-    form = CutTextForm(initial_text(cut))
-    form.is_valid()
-    return form
-
-
 def storyboard_context(request, project: Project, cut: Cut | None) -> dict:
     context = cut_list_context(project, cut)
     if cut is not None:
@@ -194,19 +185,9 @@ def storyboard_context(request, project: Project, cut: Cut | None) -> dict:
     return context
 
 
-def text_context(cut: Cut) -> dict:
-    """What the cut's text form (the "#cut-text" partial) shows: enough for a response
-    that swaps just the form, without the cut list, the canvas or the Generate controls."""
-    return {
-        "project": cut.project,
-        "cut": cut,
-        "text_form": CutTextForm(initial=initial_text(cut)),
-        "prompt_history": list(cut.prompt_revisions.all()[:5]),
-    }
-
-
 def cut_editor_extras(request, cut: Cut) -> dict:
     """What the other apps put into the cut editor (canvas, references, generation)."""
-    from keyframes.editor import cut_editor_context
-
-    return cut_editor_context(request, cut)
+    context = {}
+    for answer in answers(cut_editor_opened, request=request, cut=cut):
+        context |= answer
+    return context

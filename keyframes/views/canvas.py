@@ -18,7 +18,7 @@ from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.views import saved_text_form, text_context
+from projects.text_form import saved_text_form, text_context
 
 CANVAS_RESPONSE = "keyframes/canvas_response.html"
 

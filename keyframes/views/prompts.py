@@ -14,7 +14,7 @@ from projects import services as project_services
 from projects.access import get_owned_cut
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.views import initial_text, text_context
+from projects.text_form import initial_text, text_context
 
 
 @require_POST

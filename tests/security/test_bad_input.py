@@ -19,8 +19,7 @@ from characters.models import CutVariationOverride, VariationImage
 from credits.services import balance_of
 from keyframes.models import AdditionalReference, GenerationJob, Keyframe
 from projects.models import Cut, PromptRevision
-from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
-from tests.keyframes.test_image_intake import (
+from tests.cutflow.test_image_intake import (
     SVG_WITH_SCRIPT,
     animated_gif,
     animated_webp,
@@ -29,6 +28,7 @@ from tests.keyframes.test_image_intake import (
     rotated_jpeg,
     truncated_png,
 )
+from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
 from tests.security.conftest import htmx
 
 pytestmark = pytest.mark.django_db

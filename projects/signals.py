@@ -1,0 +1,27 @@
+"""What projects asks of the apps above it, which it may not import.
+
+projects sits below characters and keyframes, yet its pages show their panels and deleting a
+cut must remove the files they keep for it. projects sends these signals; characters and
+keyframes connect their receivers in ``AppConfig.ready()`` and answer. ``answers()`` collects
+what the receivers return; an exception a receiver raises (a refusal) reaches the sender.
+"""
+
+from django.dispatch import Signal
+
+# request, cut: each receiver returns a dict the cut editor page adds to its context.
+cut_editor_opened = Signal()
+# cut_ids: each receiver returns {cut id: progress} for cuts that are being generated.
+cut_list_progress = Signal()
+# cuts (a queryset), what: sent inside the deleting transaction before the rows go. A receiver
+# raises ValidationError to refuse, otherwise returns the stored file names to remove.
+cuts_deleting = Signal()
+# project: each receiver returns the stored file names it keeps for the project's assets.
+project_deleting = Signal()
+# project: each receiver returns the image models a project may pick, as ModelOption objects.
+model_options_wanted = Signal()
+# project, key: a receiver raises ValidationError when the project may not use that model.
+default_model_checked = Signal()
+
+
+def answers(signal: Signal, **kwargs) -> list:
+    return [response for _receiver, response in signal.send(sender=None, **kwargs)]
