@@ -160,11 +160,10 @@ def job_set(job: GenerationJob, by_slot: dict) -> CanvasSet:
     )
 
 
-def keep_generating_while_jobs_run(cut: Cut) -> None:
+def has_jobs_on_the_way(cut: Cut) -> bool:
     """A cut with a job on its way stays generating; the status settles when the last job
-    finishes, whatever happened to its representative meanwhile."""
-    if cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists():
-        cut.status = Cut.Status.GENERATING
+    finishes, whatever happens to its representative meanwhile."""
+    return cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
 
 
 # --- Changing the canvas ---------------------------------------------------------------------
@@ -174,8 +173,7 @@ def select_representative(*, cut: Cut, keyframe: Keyframe) -> Cut:
     """Makes the keyframe the cut's representative; the previous one stops being it."""
     with transaction.atomic():
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
-        locked.set_representative(keyframe)
-        keep_generating_while_jobs_run(locked)
+        locked.set_representative(keyframe, generating=has_jobs_on_the_way(locked))
         locked.save(update_fields=["representative", "status", "updated_at"])
     cut.representative, cut.status = keyframe, locked.status
     return cut
@@ -187,8 +185,7 @@ def delete_keyframe(*, cut: Cut, keyframe: Keyframe) -> None:
     with transaction.atomic():
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
         if locked.representative_id == keyframe.pk:
-            locked.unset_representative()
-            keep_generating_while_jobs_run(locked)
+            locked.unset_representative(generating=has_jobs_on_the_way(locked))
             locked.save(update_fields=["representative", "status", "updated_at"])
             cut.representative, cut.status = None, locked.status
         delete_files_after_commit([keyframe.image.name, keyframe.thumbnail.name])

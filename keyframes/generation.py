@@ -98,7 +98,7 @@ def start_generation(
             )
             # Charge before queueing: a crashed worker must not yield free images.
             charge_job(user=user, job=job, amount=plan.credits)
-            Cut.objects.filter(pk=cut.pk).update(status=Cut.Status.GENERATING)
+            Cut.objects.filter(pk=cut.pk).update(status=cut.settle_status(generating=True))
             # After commit: a worker must never load a rolled-back job. Robust: the charge is
             # committed by then, so a broker error must not fail the request; the reaper
             # refunds a job that was never picked up.
@@ -106,7 +106,6 @@ def start_generation(
     except IntegrityError:
         # A concurrent double submit won the race for this idempotency key.
         return GenerationJob.objects.get(user=user, idempotency_key=idempotency_key)
-    cut.status = Cut.Status.GENERATING
     return job
 
 

@@ -319,7 +319,7 @@ def finish_job(job: GenerationJob) -> GenerationJob:
 def settle_cut(cut_id: int) -> None:
     """A cut stays 'generating' while any of its jobs is unfinished."""
     cut = Cut.objects.select_for_update().get(pk=cut_id)
+    before = cut.status
     busy = cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
-    status = Cut.Status.GENERATING if busy else cut.resting_status()
-    if status != cut.status:
-        Cut.objects.filter(pk=cut_id).update(status=status)
+    if cut.settle_status(generating=busy) != before:
+        Cut.objects.filter(pk=cut_id).update(status=cut.status)

@@ -155,8 +155,7 @@ def store_written_prompt(*, cut: Cut, written: WrittenPrompt, replace_prompt: bo
         )
         current.prompt = written.prompt
         fill_shot_fields(current, written)
-        if current.status != Cut.Status.GENERATING:
-            current.status = current.resting_status()
+        current.settle_status()
         current.prompt_task = Cut.PromptTask.IDLE
         current.prompt_task_message = written.notice[:MESSAGE_MAX_CHARS]
         current.save(

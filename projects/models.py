@@ -149,15 +149,25 @@ class Cut(models.Model):
         """1-based position shown to creators; set by the storyboard query when listed."""
         return getattr(self, "display_number", self.position + 1)
 
-    def set_representative(self, keyframe) -> None:
+    def set_representative(self, keyframe, *, generating: bool = False) -> None:
         if keyframe.cut_id != self.pk:
             raise ValueError("not this cut's keyframe")
         self.representative = keyframe
-        self.status = Cut.Status.KEYFRAME_GENERATED
+        self.settle_status(generating=generating)
 
-    def unset_representative(self) -> None:
+    def unset_representative(self, *, generating: bool = False) -> None:
         self.representative = None
-        self.status = self.resting_status()
+        self.settle_status(generating=generating)
+
+    def settle_status(self, *, generating: bool | None = None) -> str:
+        """The one rule for ``status``, which every change to a cut goes through: generating
+        while a job of the cut is on its way, otherwise what its representative and prompt
+        make it. ``generating=None`` keeps the row's word on that, for changes (text, prompt)
+        that neither start nor end a job."""
+        if generating is None:
+            generating = self.status == Cut.Status.GENERATING
+        self.status = Cut.Status.GENERATING if generating else self.resting_status()
+        return self.status
 
     def resting_status(self) -> str:
         """The status a cut has when nothing is generating."""

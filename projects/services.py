@@ -70,8 +70,7 @@ def update_cut_text(*, cut: Cut, script: str, prompt: str, negative_prompt: str)
         cut.script = script
         cut.prompt = prompt
         cut.negative_prompt = negative_prompt
-        if cut.status != Cut.Status.GENERATING:
-            cut.status = cut.resting_status()
+        cut.settle_status()
         cut.save(update_fields=["script", "prompt", "negative_prompt", "status", "updated_at"])
     return cut
 
@@ -88,8 +87,7 @@ def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
     if revision is None:
         raise ValidationError({"prompt": REVISION_GONE_MESSAGE})
     cut.prompt = revision.prompt
-    if cut.status != Cut.Status.GENERATING:
-        cut.status = cut.resting_status()
+    cut.settle_status()
     cut.save(update_fields=["prompt", "status", "updated_at"])
     return cut
 
