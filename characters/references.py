@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from characters.mentions import find_mentions, unknown_mentions
+from characters.mentions import Mention, find_mentions, unknown_mentions
 from characters.models import Asset, Variation, VariationImage
 from projects.models import Cut
 
@@ -101,27 +101,59 @@ class ReferenceList:
         return [entry.as_json() for entry in self.images]
 
 
+@dataclass(frozen=True)
+class MentionedAssets:
+    """What a text mentions in a cut: the project's handles, the mentions, and the known
+    assets in mention order with this cut's variation overrides."""
+
+    handles: tuple[str, ...]
+    mentions: list[Mention]
+    assets: list[Asset]
+    overrides: dict[int, int]  # asset id -> the variation this cut uses instead of the default
+
+    def override_of(self, asset: Asset) -> int | None:
+        return self.overrides.get(asset.pk)
+
+
+def find_mentioned_assets(*, cut: Cut, text: str, with_images: bool) -> MentionedAssets:
+    """The one lookup of a text's mentioned assets, shared by prompt writing and the reference
+    list: a constant number of queries however many mentions ``text`` holds. Each asset
+    comes with its variations and, ``with_images``, their images."""
+    handles = tuple(
+        Asset.objects.filter(project_id=cut.project_id).order_by().values_list("handle", flat=True)
+    )
+    mentions = find_mentions(text, handles)
+    known = [mention.handle for mention in mentions if mention.known]
+    by_handle = {}
+    overrides = {}
+    if known:  # (an empty filter still costs the ORM a query to build)
+        wanted = {handle.casefold() for handle in known}
+        assets = Asset.objects.filter(project_id=cut.project_id, handle__in=known)
+        assets = (
+            with_variation_images(assets) if with_images else assets.prefetch_related("variations")
+        )
+        by_handle = {
+            asset.handle.casefold(): asset for asset in assets if asset.handle.casefold() in wanted
+        }
+        overrides = dict(
+            cut.variation_overrides.filter(asset__in=by_handle.values()).values_list(
+                "asset_id", "variation_id"
+            )
+        )
+    in_order = [asset for handle in known if (asset := by_handle.get(handle.casefold()))]
+    return MentionedAssets(handles, mentions, in_order, overrides)
+
+
 def resolve_references(*, cut: Cut, prompt: str) -> ReferenceList:
     """The ordered reference images ``prompt`` calls for in ``cut``; a constant number of
     queries however many mentions the prompt holds."""
     project = cut.project
-    handles = Asset.objects.filter(project=project).order_by().values_list("handle", flat=True)
-    mentions = find_mentions(prompt, handles)
-    result = ReferenceList(unknown_handles=unknown_mentions(mentions))
-    known = [mention.handle for mention in mentions if mention.known]
-    assets = _assets_with_images(project_id=project.pk, handles=known)
-    overrides = {}
-    if assets:  # (an empty filter still costs the ORM a query to build)
-        overrides = dict(
-            cut.variation_overrides.filter(asset__in=assets.values()).values_list(
-                "asset_id", "variation_id"
-            )
-        )
+    mentioned = find_mentioned_assets(cut=cut, text=prompt, with_images=True)
+    result = ReferenceList(unknown_handles=unknown_mentions(mentioned.mentions))
     for kind in (Asset.Kind.CHARACTER, Asset.Kind.LOCATION):
-        for handle in known:
-            asset = assets.get(handle.casefold())
-            if asset is not None and asset.kind == kind:
-                entry = _asset_entry(asset, override_id=overrides.get(asset.pk))
+        for asset in mentioned.assets:
+            if asset.kind == kind:
+                entry = _asset_entry(asset, override_id=mentioned.override_of(asset))
                 if not entry.has_image:
                     result.missing_images.append(asset.handle)
                 result.entries.append(entry)
@@ -193,14 +225,6 @@ def variation_for_cut(asset: Asset, *, override_id: int | None) -> Variation | N
 
 def mime_type_of(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _assets_with_images(*, project_id: int, handles: list[str]) -> dict[str, Asset]:
-    if not handles:
-        return {}
-    wanted = {handle.casefold() for handle in handles}
-    assets = with_variation_images(Asset.objects.filter(project_id=project_id, handle__in=handles))
-    return {asset.handle.casefold(): asset for asset in assets if asset.handle.casefold() in wanted}
 
 
 def _asset_entry(asset: Asset, *, override_id: int | None) -> ReferenceEntry:

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from characters.mentions import find_mentions
-from characters.models import Asset, CutVariationOverride
-from characters.references import variation_for_cut
+from characters.models import Asset
+from characters.references import find_mentioned_assets, variation_for_cut
 from keyframes.providers.prompt_brief import (
     AssetBrief,
     PromptRequest,
@@ -36,27 +35,15 @@ MESSAGE_MAX_CHARS = Cut._meta.get_field("prompt_task_message").max_length
 def build_prompt_request(*, cut: Cut) -> PromptRequest:
     """The cut's script with the mentioned, known assets in mention order, each carrying the
     variation this cut uses; the same number of queries however many mentions there are."""
-    project = cut.project
-    handles = tuple(Asset.objects.filter(project=project).values_list("handle", flat=True))
-    mentioned = [mention.handle for mention in find_mentions(cut.script, handles) if mention.known]
-    assets = {
-        asset.handle.casefold(): asset
-        for asset in Asset.objects.filter(project=project, handle__in=mentioned).prefetch_related(
-            "variations"
-        )
-    }
-    overrides = dict(
-        CutVariationOverride.objects.filter(cut=cut, asset__in=assets.values()).values_list(
-            "asset_id", "variation_id"
-        )
-    )
+    mentioned = find_mentioned_assets(cut=cut, text=cut.script, with_images=False)
     briefs = tuple(
-        asset_brief(asset, override_id=overrides.get(asset.pk))
-        for handle in mentioned
-        if (asset := assets.get(handle.casefold())) is not None
+        asset_brief(asset, override_id=mentioned.override_of(asset)) for asset in mentioned.assets
     )
     return PromptRequest(
-        script=cut.script, aspect_ratio=project.aspect_ratio, assets=briefs, known_handles=handles
+        script=cut.script,
+        aspect_ratio=cut.project.aspect_ratio,
+        assets=briefs,
+        known_handles=mentioned.handles,
     )
 
 

@@ -27,11 +27,11 @@ class EntryPlace:
     total: int
     progress: object  # keyframes.flight_progress.CutProgress | None
     selected: bool
-    swap_oob: bool = False
+    oob: bool = False  # swapped in out of band, after an action on the open cut
 
     def version(self, project: Project, fields: tuple) -> tuple:
         figures = astuple(self.progress) if self.progress else None
-        place = (self.number, self.total, figures, self.selected, self.swap_oob)
+        place = (self.number, self.total, figures, self.selected, self.oob)
         return (project.pk, project.aspect_ratio, fields, place)
 
 
@@ -89,7 +89,7 @@ def cut_entry_html(cut: Cut, *, progress) -> str:
         total=len(cut_ids),
         progress=progress,
         selected=True,
-        swap_oob=True,
+        oob=True,
     )
     cut.display_number = place.number
     project = cut.project

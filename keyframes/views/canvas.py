@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
@@ -64,13 +65,14 @@ def generate(request, cut_id):
         for message in sum(errors.values(), []):
             messages.error(request, message)
         return redirect(cut)
-    context = canvas_response_context(request, cut) | {"controls_oob": True}
+    context = canvas_response_context(request, cut) | {"swap_also": {"controls"}}
     context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
     if "prompt" in errors:
         context = prompt_error_context(cut, text_form, errors["prompt"]) | context
+        context["swap_also"] = {"controls", "cut-text"}
     response = render(request, CANVAS_RESPONSE, context, status=status)
     if "credits" in errors:
-        response["HX-Trigger"] = "open-purchase-dialog"
+        trigger_client_event(response, "open-purchase-dialog")
     return response
 
 
@@ -97,7 +99,7 @@ def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[s
     for message in prompt_errors:
         if message not in text_form.errors.get("prompt", []):
             text_form.add_error("prompt", message)
-    return text_context(cut) | {"text_form": text_form, "text_form_oob": True}
+    return text_context(cut) | {"text_form": text_form, "swap_also": {"cut-text"}}
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """The cut editor's Generate controls and keyframe canvas, through the test client."""
 
+import json
 import re
 
 import pytest
@@ -129,7 +130,7 @@ def test_too_few_credits_opens_the_purchase_dialog_and_queues_nothing(fake_provi
     client.force_login(poor)
     response = generate_post(client, cut, model="flux-2-pro", count="4")
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "open-purchase-dialog"
+    assert json.loads(response["HX-Trigger"]) == {"open-purchase-dialog": {}}
     assert "This needs 20 credits and you have 10." in response.content.decode()
     assert not GenerationJob.objects.exists()
     assert balance_of(user=poor) == 10
