@@ -12,8 +12,6 @@ from keyframes.prompting import write_missing_prompts
 from keyframes.providers.prompt_writers import WrittenPrompt
 from projects.models import Cut, Project
 
-# --- Launching -------------------------------------------------------------------------------
-
 
 def launch_flight(*, plan: ShotPlan, launch_key: str = "") -> Flight:
     """Writes the missing prompts and starts one job per planned cut. Raises FlightRefused

@@ -3,13 +3,12 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from keyframes.models import Candidate, Flight, GenerationJob
 from projects.models import Cut
-
-# --- Progress --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,8 @@ class FlightProgress:
 
 
 def flight_progress(*, flight: Flight) -> FlightProgress:
-    """Per planned cut: its images so far and its credits, from the jobs of this flight."""
-    settle_flight(flight=flight)
+    """Per planned cut: its images so far and its credits, from the jobs of this flight.
+    Reads only: the flight settles when its last job ends (finish_job)."""
     flight.refresh_from_db()
     numbers = {
         pk: number for number, pk in enumerate(flight.project.cuts.values_list("pk", flat=True), 1)
@@ -106,17 +105,20 @@ def flight_progress(*, flight: Flight) -> FlightProgress:
 
 def settle_flight(*, flight: Flight) -> None:
     """Marks the flight finished once every planned cut has ended: its job is final or it
-    could not start. A flight with cuts never started stays running, so it can be resumed."""
-    planned = set(flight.options.get("cuts", {}))
-    failed_to_start = set(flight.options.get("failures", {}))
-    jobs = flight.jobs.values_list("cut_id", "status")
-    if any(status in GenerationJob.ACTIVE_STATUSES for _, status in jobs):
-        return
-    started = {str(cut_id) for cut_id, _ in jobs}
-    if planned <= started | failed_to_start:
-        Flight.objects.filter(pk=flight.pk, status=Flight.Status.RUNNING).update(
-            status=Flight.Status.FINISHED, finished_at=timezone.now()
-        )
+    could not start. A flight with cuts never started stays running, so it can be resumed.
+    The flight's row lock makes the last of two jobs ending at once see the other's end."""
+    with transaction.atomic():
+        flight = Flight.objects.select_for_update().get(pk=flight.pk)
+        planned = set(flight.options.get("cuts", {}))
+        failed_to_start = set(flight.options.get("failures", {}))
+        jobs = flight.jobs.values_list("cut_id", "status")
+        if any(status in GenerationJob.ACTIVE_STATUSES for _, status in jobs):
+            return
+        started = {str(cut_id) for cut_id, _ in jobs}
+        if planned <= started | failed_to_start:
+            Flight.objects.filter(pk=flight.pk, status=Flight.Status.RUNNING).update(
+                status=Flight.Status.FINISHED, finished_at=timezone.now()
+            )
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from keyframes.providers.base import (
     ProviderError,
 )
 
-# --- Faults and cancelling -------------------------------------------------------------------
-
 
 def reap_stale_jobs(*, now=None) -> int:
     """Finishes jobs whose worker died: every unfinished candidate fails and is refunded.

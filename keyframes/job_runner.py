@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
+from keyframes.flight_progress import settle_flight
 from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
 from keyframes.job_credits import refund_image
 from keyframes.models import Candidate, GenerationJob, Keyframe, ProviderGate
@@ -25,8 +26,6 @@ from keyframes.providers.base import (
 )
 from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
 from projects.models import Cut
-
-# --- Running a job ---------------------------------------------------------------------------
 
 
 def run_generation(*, job: GenerationJob) -> GenerationJob:
@@ -312,6 +311,8 @@ def finish_job(job: GenerationJob) -> GenerationJob:
             status=status, finished_at=timezone.now(), error_message=(next(iter(errors), ""))[:300]
         )
         settle_cut(job.cut_id)
+        if job.flight_id is not None:
+            settle_flight(flight=job.flight)
     job.refresh_from_db()
     return job
 

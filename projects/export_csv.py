@@ -6,8 +6,6 @@ import io
 from projects.export import CSV_FIELDS, export_cuts, keyframe_file_name, shot_parts
 from projects.models import Cut, Project
 
-# --- CSV ----------------------------------------------------------------------------------
-
 
 def export_csv(project: Project) -> str:
     cuts = export_cuts(project)

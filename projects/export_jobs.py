@@ -27,8 +27,6 @@ from projects.export_pdf import export_pdf
 from projects.export_zip import export_zip
 from projects.models import Project
 
-# --- Background exports -------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class ExportStatus:

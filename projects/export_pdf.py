@@ -12,8 +12,6 @@ from reportlab.pdfgen.canvas import Canvas
 from projects.export import Progress, export_cuts, read_stored, shot_label
 from projects.models import Cut, Project
 
-# --- PDF ----------------------------------------------------------------------------------
-
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 28
 HEADER_HEIGHT = 34

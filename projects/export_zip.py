@@ -6,8 +6,6 @@ import zipfile
 from projects.export import Progress, export_cuts, keyframe_file_name, read_stored
 from projects.models import Project
 
-# --- ZIP ----------------------------------------------------------------------------------
-
 
 def export_zip(project: Project, *, on_progress: Progress | None = None) -> bytes:
     cuts = export_cuts(project)

@@ -21,8 +21,6 @@ from keyframes.providers.prompt_brief import (
     WrittenPrompt,
 )
 
-# --- Gemini ------------------------------------------------------------------------------------
-
 SYSTEM_INSTRUCTION = """\
 You write one image-generation prompt for a single storyboard keyframe.
 

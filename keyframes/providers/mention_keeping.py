@@ -3,8 +3,6 @@
 from characters.mentions import Mention, find_mentions
 from keyframes.providers.prompt_brief import AssetBrief, PromptRequest
 
-# --- Keeping mentions ----------------------------------------------------------------------------
-
 
 def keep_mentions(*, prompt: str, request: PromptRequest) -> str:
     """The prompt with every script mention present and no @handle the script did not write.

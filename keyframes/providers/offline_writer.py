@@ -18,8 +18,6 @@ from keyframes.providers.prompt_brief import (
     WrittenPrompt,
 )
 
-# --- Offline -----------------------------------------------------------------------------------
-
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 
 _MOOD_WORDS = (
