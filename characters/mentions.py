@@ -20,9 +20,6 @@ HANDLE_PATTERN = rf"\A[^\W\d_]\w{{0,{MAX_HANDLE_LENGTH - 1}}}\Z"
 
 # "@" after a word character, ".", "-" or "+" belongs to an e-mail address, not a mention.
 _MENTION_RE = re.compile(r"(?<![\w.+\-])@([^\W\d_]\w*)")
-_PARTIAL_AT_CURSOR_RE = re.compile(
-    rf"(?<![\w.+\-])@((?:[^\W\d_]\w{{0,{MAX_HANDLE_LENGTH - 1}}})?)\Z"
-)
 _HANDLE_RE = re.compile(HANDLE_PATTERN)
 
 
@@ -70,17 +67,6 @@ def find_mentions(text: str, handles: Iterable[str]) -> list[Mention]:
 
 def unknown_mentions(mentions: Iterable[Mention]) -> list[str]:
     return [mention.handle for mention in mentions if not mention.known]
-
-
-def handle_prefix_at_cursor(text: str, cursor: int) -> str | None:
-    """The partial handle typed between an ``@`` and the cursor, for autocomplete.
-
-    ``""`` right after a bare ``@``; ``None`` when the cursor is not inside a mention.
-    ``cursor`` counts Python characters (code points), not UTF-16 units as browsers do.
-    """
-    cursor = min(max(cursor, 0), len(text))
-    match = _PARTIAL_AT_CURSOR_RE.search(text, 0, cursor)
-    return match.group(1) if match else None
 
 
 def _resolve(word: str, *, at: int, known: dict[str, str]) -> Mention:

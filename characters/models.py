@@ -55,38 +55,6 @@ class Asset(models.Model):
         return self.kind == Asset.Kind.CHARACTER
 
 
-class CharacterManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=Asset.Kind.CHARACTER)
-
-
-class LocationManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=Asset.Kind.LOCATION)
-
-
-class Character(Asset):
-    objects = CharacterManager()
-
-    class Meta:
-        proxy = True
-
-    def save(self, *args, **kwargs):
-        self.kind = Asset.Kind.CHARACTER
-        super().save(*args, **kwargs)
-
-
-class Location(Asset):
-    objects = LocationManager()
-
-    class Meta:
-        proxy = True
-
-    def save(self, *args, **kwargs):
-        self.kind = Asset.Kind.LOCATION
-        super().save(*args, **kwargs)
-
-
 class Variation(models.Model):
     """An outfit, a time of day…: a set of images of one asset, one of them primary."""
 

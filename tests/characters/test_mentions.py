@@ -7,7 +7,6 @@ from characters.mentions import (
     HANDLE_PATTERN,
     Mention,
     find_mentions,
-    handle_prefix_at_cursor,
     is_valid_handle,
     unknown_mentions,
     validate_handle,
@@ -234,38 +233,3 @@ def test_invalid_handles_are_refused_with_a_plain_sentence(handle, message):
     with pytest.raises(ValidationError) as excinfo:
         validate_handle(handle)
     assert excinfo.value.messages[0].startswith(message)
-
-
-@pytest.mark.parametrize(
-    ("text", "cursor", "expected"),
-    [
-        ("@Se", 3, "Se"),
-        ("walks with @서", 13, "서"),
-        ("walks with @", 12, ""),
-        ("@Seohee runs", 4, "Seo"),
-        ("@Seohee runs", 12, None),
-        ("mail mina@ca", 12, None),
-        ("@Jake and @Ca", 13, "Ca"),
-        ("@1", 2, None),
-        ("@Se", 99, "Se"),
-        ("@Se", -5, None),
-        ("", 0, None),
-        ("@" + "a" * 40, 41, None),
-    ],
-    ids=[
-        "start-of-text",
-        "korean",
-        "bare-at",
-        "cursor-inside-a-handle",
-        "cursor-after-a-space",
-        "email",
-        "second-mention",
-        "digit-first",
-        "cursor-past-the-end",
-        "negative-cursor",
-        "empty-text",
-        "too-long-to-be-a-handle",
-    ],
-)
-def test_handle_prefix_at_cursor(text, cursor, expected):
-    assert handle_prefix_at_cursor(text, cursor) == expected
