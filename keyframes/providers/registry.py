@@ -1,8 +1,8 @@
 """The catalogue of image models: what each costs, how consistent it is, and how it is called.
 
 Model keys are stable: they appear in URLs, the admin, `--model` and the database.
-Facts about hosts and their parameters come from /work/shared/PROVIDERS.md; the few it marks
-unconfirmed are commented in `MODELS` below and nowhere else.
+The facts behind each entry, with their sources, are in docs/PROVIDERS.md; the few it marks
+unconfirmed are commented in `MODELS` below.
 """
 
 from collections.abc import Mapping
