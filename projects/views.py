@@ -2,11 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from cutflow.fragments import cached_fragment, request_version
+from cutflow.fragments import FRAGMENT_TIMEOUT, PROCESS, request_version
 from projects import services
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
@@ -14,8 +13,6 @@ from projects.forms import CutMoveForm, CutTextForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
 from projects.signals import answers, cut_editor_opened
 from projects.text_form import saved_text_form, text_context
-
-CUT_FORMS = "projects/storyboard.html#cut-forms"
 
 
 @login_not_required
@@ -70,20 +67,19 @@ def cut_editor(request, project_id, cut_id):
         user=request.user, cut_id=cut_id, project_id=project_id, with_representative=False
     )
     context = storyboard_context(request, cut.project, cut)
-    context["cut_forms_html"] = cut_forms_html(request, cut, context)
+    context["cut_forms_version"] = cut_forms_version(request, cut, context)
+    context["fragment_timeout"] = FRAGMENT_TIMEOUT
     return render(request, "projects/storyboard.html", context)
 
 
-def cut_forms_html(request, cut: Cut, context: dict) -> str:
-    """The cut's heading, text form and shot card as a fresh page shows them (no errors,
-    nothing just saved), cached by everything they show: the cut's row, its number, its
-    latest prompts and the session (their forms' tokens, the prompts' ages)."""
+def cut_forms_version(request, cut: Cut, context: dict) -> tuple:
+    """What the cut's heading, text form and shot card show on a fresh page (no errors,
+    nothing just saved): the cut's row, its number, its latest prompts and the session
+    (their forms' tokens, the prompts' ages). The template caches them under it with
+    Django's {% cache %}; PROCESS keeps another release's HTML out of a shared cache."""
     row = tuple(getattr(cut, field.attname) for field in Cut._meta.concrete_fields)
     history = tuple(revision.pk for revision in context["prompt_history"])
-    version = (row, cut.display_number, history, request_version(request))
-    return cached_fragment(
-        "cut-forms", version, lambda: (version, render_to_string(CUT_FORMS, context, request))
-    )
+    return (PROCESS, row, cut.display_number, history, request_version(request))
 
 
 @require_POST
