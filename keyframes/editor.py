@@ -6,8 +6,9 @@ from django.middleware.csrf import get_token
 from django.template.loader import get_template
 
 from cutflow.fragments import cached_fragment, request_version
-from keyframes.canvas import canvas_sets, canvas_state, generation_controls
+from keyframes.canvas import canvas_sets, canvas_state
 from keyframes.forms import UploadKeyframeForm
+from keyframes.generate_controls import generation_controls
 from projects.models import Cut
 
 CANVAS_TEMPLATE = "keyframes/canvas.html#canvas"

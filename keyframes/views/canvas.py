@@ -9,10 +9,12 @@ from django_htmx.http import trigger_client_event
 
 from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
-from keyframes import canvas as services
+from keyframes import keyframe_actions
+from keyframes.canvas import canvas_state
 from keyframes.editor import canvas_context, controls_context
 from keyframes.flight_progress import progress_from_rows
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
+from keyframes.generate_controls import save_text_and_generate
 from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
@@ -82,7 +84,7 @@ def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextFo
         raise ValidationError(text_form.errors.as_data())
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
-    services.save_text_and_generate(
+    save_text_and_generate(
         cut=cut,
         user=user,
         text=text_form.cleaned_data if text_form.is_bound else None,
@@ -106,7 +108,7 @@ def prompt_error_context(cut: Cut, text_form: CutTextForm, prompt_errors: list[s
 def select_keyframe(request, cut_id, keyframe_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
-    services.select_representative(cut=cut, keyframe=keyframe)
+    keyframe_actions.select_representative(cut=cut, keyframe=keyframe)
     return canvas_response(request, cut)
 
 
@@ -114,7 +116,7 @@ def select_keyframe(request, cut_id, keyframe_id):
 def delete_keyframe(request, cut_id, keyframe_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
-    services.delete_keyframe(cut=cut, keyframe=keyframe)
+    keyframe_actions.delete_keyframe(cut=cut, keyframe=keyframe)
     return canvas_response(request, cut)
 
 
@@ -124,7 +126,7 @@ def upload_keyframe(request, cut_id):
     form = UploadKeyframeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.upload_keyframe(cut=cut, file=form.cleaned_data["file"])
+            keyframe_actions.upload_keyframe(cut=cut, file=form.cleaned_data["file"])
             form = UploadKeyframeForm()
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -157,7 +159,7 @@ def canvas_response_context(
     A poll leaves the list alone: it has its own poller while a cut generates."""
     if not poll:  # a service or a worker may have changed status or representative
         cut = Cut.objects.select_related("project", "representative").get(pk=cut.pk)
-    state = services.canvas_state(cut=cut)
+    state = canvas_state(cut=cut)
     context = {"cut": cut, "project": cut.project, "poll": poll}
     if not poll:
         context["cut_entry"] = cut_entry_html(cut, progress=progress_from_rows(state[0]))

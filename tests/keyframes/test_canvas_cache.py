@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from keyframes import canvas
+from keyframes import canvas, keyframe_actions
 from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
 from keyframes.models import Candidate, GenerationJob, Keyframe
@@ -38,7 +38,7 @@ def poll(client, cut) -> str:
 def test_the_state_read_for_the_cache_is_the_state_the_canvas_is_built_from(draft_cut, funded):
     finished = run_generation(job=queued_job(draft_cut, funded, key="a"))
     Keyframe.objects.filter(job=finished, slot=0).delete()
-    canvas.upload_keyframe(cut=draft_cut, file=upload())
+    keyframe_actions.upload_keyframe(cut=draft_cut, file=upload())
     queued_job(draft_cut, funded, key="b")
     built = canvas.canvas_sets(cut=draft_cut)
     assert canvas.canvas_state(cut=draft_cut) == built.state
@@ -76,7 +76,7 @@ def fail_one(cut, job):
 
 
 def upload_one(cut, job):
-    canvas.upload_keyframe(cut=cut, file=upload())
+    keyframe_actions.upload_keyframe(cut=cut, file=upload())
 
 
 def select_upload(cut, job):

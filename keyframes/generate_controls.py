@@ -1,0 +1,122 @@
+"""The Generate controls: which models a cut may use, what the button will do and cost."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from characters.references import ReferenceEntry, resolve_references
+from credits.estimates import estimate
+from keyframes.generation import plan_generation, start_generation
+from keyframes.model_choice import ModelOption, automatic_choice, model_options
+from keyframes.models import GenerationJob
+from keyframes.providers.registry import MODELS, ModelSpec
+from projects.models import Cut
+from projects.services import update_cut_text
+
+TIER_ORDER = ("fast", "standard", "premium")
+
+
+@dataclass(frozen=True)
+class ModelGroup:
+    tier: str
+    options: list[ModelOption]
+
+
+@dataclass(frozen=True)
+class GenerationControls:
+    groups: list[ModelGroup]
+    default_label: str  # what the empty choice means: automatic or the project's default
+    model_key: str
+    count: int
+    spec: ModelSpec  # the model that will run
+    cost_text: str
+    dropped: list[ReferenceEntry]
+    negative_ignored: bool
+    problems: dict[str, list[str]]  # why pressing Generate would fail now, by field
+    regenerate: bool
+
+
+def generation_controls(
+    *,
+    cut: Cut,
+    model_key: str,
+    count: int,
+    prompt: str | None = None,
+    has_jobs: bool | None = None,
+) -> GenerationControls:
+    """What the Generate button will do with this model and count: the model that runs,
+    the cost, the references it cannot take, and anything that stops it. ``has_jobs``
+    (whether the cut was generated before) is looked up unless the caller knows it."""
+    prompt = cut.prompt if prompt is None else prompt
+    problems: dict[str, list[str]] = {}
+    try:
+        plan = plan_generation(cut=cut, prompt=prompt, count=count, model_key=model_key)
+    except ValidationError as error:
+        plan = None
+        problems = error.message_dict
+    references = plan.references if plan else resolve_references(cut=cut, prompt=prompt)
+    default_label, default_spec = default_model(cut, has_characters=references.has_characters)
+    spec = plan.spec if plan else MODELS.get(model_key, default_spec)
+    return GenerationControls(
+        groups=grouped_options(cut),
+        default_label=default_label,
+        model_key=model_key,
+        count=count,
+        spec=spec,
+        cost_text=estimate(credits_per_image=spec.credits_per_image, count=count).text,
+        dropped=plan.dropped if plan else [],
+        negative_ignored=bool(cut.negative_prompt.strip()) and not spec.supports_negative_prompt,
+        problems=problems,
+        regenerate=cut.jobs.exists() if has_jobs is None else has_jobs,
+    )
+
+
+def default_model(cut: Cut, *, has_characters: bool) -> tuple[str, ModelSpec]:
+    """What the model list's first choice stands for when the cut names no model."""
+    project = cut.project
+    spec = MODELS.get(project.default_model)
+    if spec is not None:
+        return f"Project default ({spec.label})", spec
+    choice = automatic_choice(project, has_characters=has_characters)
+    return f"Automatic ({choice.spec.label})", choice.spec
+
+
+def grouped_options(cut: Cut) -> list[ModelGroup]:
+    options = model_options(cut.project)
+    groups = [
+        ModelGroup(tier, [option for option in options if option.spec.tier == tier])
+        for tier in TIER_ORDER
+    ]
+    return [group for group in groups if group.options]
+
+
+def save_text_and_generate(
+    *,
+    cut: Cut,
+    user,
+    text: dict | None,
+    model_key: str,
+    count: int,
+    idempotency_key: str,
+) -> GenerationJob:
+    """Saves the script and prompts as they are on screen, then generates from the saved
+    prompt, so the job always matches what the creator sees."""
+    if text is not None:
+        update_cut_text(cut=cut, **text)
+    job = start_generation(
+        cut=cut,
+        user=user,
+        prompt=cut.prompt,
+        negative_prompt=cut.negative_prompt,
+        count=count,
+        model_key=model_key,
+        idempotency_key=idempotency_key,
+    )
+    remember_generation_choice(cut=cut, model_key=model_key, count=count)
+    return job
+
+
+def remember_generation_choice(*, cut: Cut, model_key: str, count: int) -> None:
+    """The next visit (and Regenerate) starts from the model and count used last."""
+    Cut.objects.filter(pk=cut.pk).update(model=model_key, candidate_count=count)
+    cut.model, cut.candidate_count = model_key, count
