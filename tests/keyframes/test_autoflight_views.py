@@ -163,3 +163,26 @@ def test_the_cut_list_shows_each_generating_cuts_images_and_polls_until_done(sto
     page = client_of.get(cut_list, HTTP_HX_REQUEST="true").content.decode()
     assert "flight-progress" not in page
     assert "every 2s" not in page
+
+
+def test_a_flight_finishes_when_its_last_job_ends_and_polling_writes_nothing(story, client_of):
+    from keyframes.job_runner import run_generation
+
+    client_of.post(
+        reverse("keyframes:flight_launch", args=[story.pk]),
+        {"model": "", "count": "", "launch_key": "form-1"},
+    )
+    flight = Flight.objects.get()
+    jobs = list(GenerationJob.objects.filter(flight=flight).order_by("pk"))
+    poll = reverse("keyframes:flight_cut_list", args=[story.pk])
+
+    for job in jobs[:-1]:
+        run_generation(job=job)
+        before = Flight.objects.values("status", "finished_at").get()
+        assert client_of.get(poll, HTTP_HX_REQUEST="true").status_code == 200
+        assert Flight.objects.values("status", "finished_at").get() == before
+        assert before["status"] == Flight.Status.RUNNING
+
+    run_generation(job=jobs[-1])
+    flight.refresh_from_db()
+    assert flight.status == Flight.Status.FINISHED and flight.finished_at is not None
