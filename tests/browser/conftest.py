@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from tests.conftest import IN_CI
 
@@ -18,6 +19,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Generation runs inside the request here; on a loaded 2-core machine four drafts can take
+# longer than Playwright's default 5 s wait for an expectation.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config, items):

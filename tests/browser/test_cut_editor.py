@@ -4,6 +4,7 @@ upload, delete, and credits."""
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from credits.services import balance_of
@@ -28,6 +29,18 @@ def choose_count(page, count: str, cost: str):
     settled(page)
 
 
+def shoot_polling(page, selector, path):
+    """A polling fragment replaces itself every second and may do so mid-screenshot; a new
+    element is there at once, so shoot again."""
+    for attempt in range(3):
+        try:
+            page.locator(selector).screenshot(path=str(path), style=SHOT_STYLE)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+
+
 def thumbnails(page):
     return page.locator("#canvas [data-lightbox-open]")
 
@@ -42,8 +55,13 @@ def test_a_creator_generates_and_picks_a_keyframe(signed_in_page, live_server, s
     page.goto(live_server.url + cut.get_absolute_url())
 
     # Write a script and let the prompt writer (offline here) turn it into a prompt.
-    page.fill("#id_script", "Mina waits by the rain-streaked window of a small cafe at dusk.")
-    page.get_by_role("button", name="Generate prompt").click()
+    # The prompt is written from the saved script: let the autosave land first.
+    with page.expect_response(lambda response: "/text/" in response.url):
+        page.fill("#id_script", "Mina waits by the rain-streaked window of a small cafe at dusk.")
+        page.locator("#id_script").blur()
+    # Wait for the writer's answer: reloading while it is in flight would show the old cut.
+    with page.expect_response(lambda response: "/prompt/write/" in response.url):
+        page.get_by_role("button", name="Generate prompt").click()
     expect(page.get_by_role("button", name="Generate prompt")).to_be_enabled()
     if not page.input_value("#id_prompt"):
         # Sync tasks finish inside the request, so its response still shows the cut from
@@ -166,9 +184,7 @@ def test_credits_follow_each_charge_refund_and_shortfall(
     expect(badge).to_have_class(re.compile("low"))
     expect(page.locator("#canvas .slot-pending")).to_have_count(4)
     expect(page.locator("#canvas")).to_have_attribute("hx-trigger", "every 1s")
-    page.locator("#canvas").screenshot(
-        path=str(screenshots / "canvas-waiting.png"), style=SHOT_STYLE
-    )
+    shoot_polling(page, "#canvas", screenshots / "canvas-waiting.png")
 
     page.get_by_role("button", name="Cancel", exact=True).click()
     expect(page.locator("#canvas .slot-cancelled")).to_have_count(4)
