@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from PIL import Image
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from cutflow.line_breaking import wrap_text
+from cutflow.typeface import pdf_font
 from projects.export import Progress, export_cuts, read_stored, shot_label
 from projects.models import Cut, Project
 
@@ -86,7 +89,7 @@ def grid_of(columns: int, rows: int, frame_ratio: float) -> Grid:
 def draw_header(pdf: Canvas, project: Project, *, page: int, pages: int, cut_count: int) -> None:
     top = PAGE_HEIGHT - MARGIN
     pdf.setFillGray(0)
-    pdf.setFont("Helvetica-Bold", 14)
+    pdf.setFont(pdf_font(), 14)
     pdf.drawString(MARGIN, top - 14, project.title)
     pdf.setFont("Helvetica", 9)
     cuts = f"{cut_count} cut{'s' if cut_count != 1 else ''}"
@@ -171,7 +174,7 @@ def draw_caption(pdf: Canvas, cut: Cut, *, left: float, top: float, width: float
             pdf.drawString(left, line, part)
             line -= CAPTION_SIZE + 3
         line += CAPTION_SIZE + 3
-    pdf.setFont("Helvetica", SCRIPT_SIZE)
+    pdf.setFont(pdf_font(), SCRIPT_SIZE)
     room = max(0, int((line - SCRIPT_LEADING - bottom) // SCRIPT_LEADING) + 1)
     lines = script_lines(cut.script, width=width, room=room)
     for text in lines:
@@ -180,9 +183,10 @@ def draw_caption(pdf: Canvas, cut: Cut, *, left: float, top: float, width: float
 
 
 def script_lines(script: str, *, width: float, room: int) -> list[str]:
-    lines = []
-    for paragraph in script.strip().splitlines() or [""]:
-        lines += simpleSplit(paragraph, "Helvetica", SCRIPT_SIZE, width) or [""]
+    font = pdf_font()
+    lines = wrap_text(
+        script.strip(), width=width, measure=lambda text: stringWidth(text, font, SCRIPT_SIZE)
+    )
     if not script.strip():
         lines = ["(no script)"]
     if len(lines) > room:

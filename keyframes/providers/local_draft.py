@@ -7,7 +7,6 @@ gradient, the cut-outs' placement and the vignette; the same inputs always give 
 """
 
 import colorsys
-import functools
 import io
 import random
 from collections.abc import Sequence
@@ -15,11 +14,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
-ASPECT_RATIOS = {"9:16": (9, 16), "16:9": (16, 9), "1:1": (1, 1), "4:5": (4, 5)}
+from cutflow.line_breaking import wrap_text
+from cutflow.typeface import image_font as _font
 
-# Tried in order, so Hangul and accented letters render where such a font is installed;
-# Pillow's own font (Latin letters only) is the fallback.
-_FONT_FILES = ("NotoSansCJK-Regular.ttc", "NanumGothic.ttf", "DejaVuSans.ttf")
+ASPECT_RATIOS = {"9:16": (9, 16), "16:9": (16, 9), "1:1": (1, 1), "4:5": (4, 5)}
 
 _INK = (24, 24, 28)
 _PAPER = (246, 243, 236)
@@ -228,29 +226,13 @@ def _caption_lines(frame: _Frame, prompt: str) -> list[str]:
     """The prompt wrapped to the frame's width; what does not fit ends in an ellipsis."""
     font = _caption_font(frame)
     max_width = frame.width - 2 * frame.margin
-    lines: list[str] = []
-    for word in prompt.split():
-        candidate = f"{lines[-1]} {word}" if lines else word
-        if lines and font.getlength(candidate) <= max_width:
-            lines[-1] = candidate
-            continue
-        lines.extend(_break_word(word, font, max_width=max_width))
-        if len(lines) > _MAX_CAPTION_LINES:
-            break
+    # Only the first lines show: wrapping a prefix that fills them is enough.
+    shown = " ".join(prompt.split())[: _MAX_CAPTION_LINES * max_width // 2]
+    lines = [line for line in wrap_text(shown, width=max_width, measure=font.getlength) if line]
     if len(lines) > _MAX_CAPTION_LINES:
         lines = lines[:_MAX_CAPTION_LINES]
         lines[-1] = _fit_text(lines[-1] + _ELLIPSIS, font, max_width=max_width)
     return lines
-
-
-def _break_word(word: str, font: ImageFont.FreeTypeFont, *, max_width: float) -> list[str]:
-    """A word wider than a line (a URL, Korean written without spaces) cut into pieces."""
-    pieces = [""]
-    for character in word:
-        if pieces[-1] and font.getlength(pieces[-1] + character) > max_width:
-            pieces.append("")
-        pieces[-1] += character
-    return pieces
 
 
 def _fit_text(text: str, font: ImageFont.FreeTypeFont, *, max_width: float) -> str:
@@ -335,16 +317,6 @@ def _handle(label: str) -> str:
 def _colour(hue: float, lightness: float, saturation: float) -> tuple[int, int, int]:
     red, green, blue = colorsys.hls_to_rgb(hue % 1, lightness, saturation)
     return round(red * 255), round(green * 255), round(blue * 255)
-
-
-@functools.cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    for name in _FONT_FILES:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size=size)
 
 
 def _encode_png(canvas: Image.Image) -> bytes:
