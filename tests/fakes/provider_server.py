@@ -6,6 +6,9 @@ requested aspect ratio after `latency` seconds per image, and plays scripted fau
 
     server.fail_next(2, "rate_limit")   # the next two generation calls get 429
 
+It also stands in for the prompt writer: a generateContent call asking for JSON gets a shot
+whose prompt retells the script, after `prompt_latency` seconds.
+
 Fault kinds: rate_limit (429 with Retry-After), server_error (500), moderation (Replicate: a
 failed prediction with an NSFW error; Gemini: finish reason SAFETY), malformed (a body that is
 not JSON), timeout (no answer for `hang_seconds`), reset (the connection closes halfway
@@ -54,6 +57,7 @@ class RecordedRequest:
     fault: str = ""
     generation: bool = False  # a Replicate prediction create or a Gemini generateContent
     served_image: bytes | None = None  # the final image this request answered with
+    prompt: bool = False  # a prompt writer call (Gemini text, JSON answer)
 
 
 @dataclass
@@ -73,6 +77,7 @@ class _Prediction:
 @dataclass
 class FakeProviderServer:
     latency: float = 0.0  # seconds per image
+    prompt_latency: float = 0.0  # seconds per written prompt
     hang_seconds: float = 5.0  # how long a "timeout" fault keeps the client waiting
     retry_after_seconds: int = 1
     include_thought_image: bool = False  # Gemini 3 style: a thought image before the answer
@@ -145,6 +150,10 @@ class FakeProviderServer:
     @property
     def generation_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.generation]
+
+    @property
+    def prompt_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.prompt]
 
     def replicate_inputs(self) -> list[dict]:
         return [r.body["input"] for r in self.generation_requests if "input" in (r.body or {})]
@@ -233,13 +242,16 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         path = self.path.split("?", 1)[0]
+        prompt = self.command == "POST" and bool(_GENERATE_CONTENT.match(path))
+        prompt = prompt and _asks_for_json(body)
         return RecordedRequest(
             method=self.command,
             path=path,
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
             started_at=time.monotonic(),
-            generation=self.command == "POST" and _is_generation(path),
+            generation=self.command == "POST" and _is_generation(path) and not prompt,
+            prompt=prompt,
         )
 
     def _route(self, record: RecordedRequest) -> None:
@@ -256,6 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, _version_json(match[3]))
         elif method == "GET" and (match := _FILE.match(path)):
             self._send_file(match[1])
+        elif record.prompt:
+            self._write_prompt(record)
         elif method == "POST" and (match := _GENERATE_CONTENT.match(path)):
             self._generate_content(record, model=match[2])
         else:
@@ -355,6 +369,25 @@ class _Handler(BaseHTTPRequestHandler):
             _gemini_answer(record.served_image, model, response_id, self.fake.include_thought_image)
         ).encode()
         self._send_bytes(200, body, "application/json", cut=fault == "reset")
+
+    def _write_prompt(self, record: RecordedRequest) -> None:
+        self.fake._pause(self.fake.prompt_latency)
+        text = record.body["contents"][0]["parts"][0]["text"]
+        script = text.split("<script>", 1)[-1].split("</script>", 1)[0].strip()
+        shot = {
+            "location": "the scene of the script",
+            "characters": [],
+            "action": script[:200],
+            "mood": "calm",
+            "lighting": "soft daylight",
+            "shot_size": "medium",
+            "camera_angle": "eye_level",
+            "camera_movement": "static",
+            "prompt": f"A storyboard frame: {script}",
+        }
+        part = {"text": json.dumps(shot)}
+        candidate = {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}
+        self._send_json(200, {"candidates": [candidate], "responseId": self.fake._new_id("p-")})
 
     # --- faults and plumbing ----------------------------------------------------------------
     def _replied_with_fault(self, fault: str, *, replicate: bool) -> bool:
@@ -460,6 +493,11 @@ def cap_excess(spans: list[tuple[float, float | None]], *, cap: int) -> CapExces
         if step == 1 and in_flight > cap:
             calls += 1
     return CapExcess(peak=peak, calls=calls, seconds=seconds)
+
+
+def _asks_for_json(body: Any) -> bool:
+    config = (body or {}).get("generationConfig", {})
+    return config.get("responseMimeType") == "application/json"
 
 
 def _prefer_wait_seconds(prefer: str) -> float | None:
