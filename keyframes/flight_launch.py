@@ -1,22 +1,26 @@
-"""Launching an Auto-Flight: record its plan, write the missing prompts, start one job per cut."""
+"""Launching an Auto-Flight: record its plan and queue its launcher (keyframes.flight_dispatch),
+which writes the missing prompts and starts one job per cut in a worker."""
+
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
 
 from credits.services import InsufficientCredits
-from keyframes.flight_progress import settle_flight
 from keyframes.flights import CutPlan, FlightRefused, ShotPlan
 from keyframes.generation import start_generation
 from keyframes.models import Flight, GenerationJob
-from keyframes.prompting import write_missing_prompts
-from keyframes.providers.prompt_writers import WrittenPrompt
+from keyframes.prompting import WRITING_MESSAGE
 from projects.models import Cut, Project
 
 
 def launch_flight(*, plan: ShotPlan, launch_key: str = "") -> Flight:
-    """Writes the missing prompts and starts one job per planned cut. Raises FlightRefused
-    when the plan has problems or costs more than the budget or the balance. A repeated
-    ``launch_key`` (a double-submitted form) gives back the first flight."""
+    """Records the flight and queues its launcher, which writes the missing prompts and starts
+    one job per planned cut. Raises FlightRefused when the plan has problems or costs more than
+    the budget or the balance. A repeated ``launch_key`` (a double-submitted form) gives back
+    the first flight."""
     if launch_key and plan.resuming is None:
         earlier = plan.project.flights.filter(options__launch_key=launch_key).first()
         if earlier is not None:
@@ -24,21 +28,15 @@ def launch_flight(*, plan: ShotPlan, launch_key: str = "") -> Flight:
     refusals = plan.refusals
     if refusals:
         raise FlightRefused(refusals)
-    if plan.resuming is not None:
-        flight = plan.resuming
-    else:
-        flight, created = create_flight(plan=plan, launch_key=launch_key)
-        if not created:
-            return flight
-    record_planned_cuts(flight=flight, plan=plan)
-    prompts, failures = write_prompts(plan=plan)
-    for cut_plan in plan.to_run:
-        cut = cut_plan.cut
-        if cut.pk in failures:
-            record_failure(flight=flight, cut=cut, message=failures[cut.pk])
-            continue
-        start_cut(flight=flight, cut_plan=cut_plan, prompt=prompts.get(cut.pk, cut.prompt))
-    settle_flight(flight=flight)
+    with transaction.atomic():
+        if plan.resuming is not None:
+            flight = plan.resuming
+        else:
+            flight, created = create_flight(plan=plan, launch_key=launch_key)
+            if not created:
+                return flight
+        record_planned_cuts(flight=flight, plan=plan)
+        queue_launcher(flight=flight, plan=plan)
     flight.refresh_from_db()
     return flight
 
@@ -68,7 +66,12 @@ def record_planned_cuts(*, flight: Flight, plan: ShotPlan) -> None:
     failures = options.setdefault("failures", {})
     for cut_plan in plan.to_run:
         key = str(cut_plan.cut.pk)
-        cuts[key] = {"model": cut_plan.model.key, "count": cut_plan.count}
+        cuts[key] = {
+            "model": cut_plan.model.key,
+            "count": cut_plan.count,
+            # Fixed now, so every run of the launcher charges this cut under the same key.
+            "job_key": flight_job_key(flight=flight, cut=cut_plan.cut),
+        }
         failures.pop(key, None)
     updates = {"options": options, "status": Flight.Status.RUNNING, "finished_at": None}
     if plan.resuming is not None:
@@ -77,23 +80,28 @@ def record_planned_cuts(*, flight: Flight, plan: ShotPlan) -> None:
     flight.refresh_from_db()
 
 
-def write_prompts(*, plan: ShotPlan) -> tuple[dict[int, str], dict[int, str]]:
-    """(prompts, failures) by cut id for the cuts that had no prompt."""
-    missing = [each.cut for each in plan.to_run if each.writes_prompt]
-    prompts, failures = {}, {}
-    if not missing:
-        return prompts, failures
-    for cut, outcome in write_missing_prompts(project=plan.project, cuts=missing):
-        if isinstance(outcome, WrittenPrompt):
-            prompts[cut.pk] = outcome.prompt
-        elif cut.prompt.strip():
-            prompts[cut.pk] = cut.prompt  # typed by hand while the writer ran: it wins
-        else:
-            failures[cut.pk] = f"The prompt could not be written: {outcome.user_message}"
-    return prompts, failures
+def queue_launcher(*, flight: Flight, plan: ShotPlan) -> None:
+    """Marks the prompts to write, so the editor and the flight page say so from the first
+    second, and queues the launcher once the flight is committed."""
+    writing = [each.cut.pk for each in plan.to_run if each.writes_prompt]
+    now = timezone.now()
+    Cut.objects.filter(pk__in=writing, prompt="").update(
+        prompt_task=Cut.PromptTask.WRITING, prompt_task_message=WRITING_MESSAGE, updated_at=now
+    )
+    Flight.objects.filter(pk=flight.pk).update(launcher_seen_at=now)
+    # Robust: the flight is committed by then; if the broker fails, the sweep queues it again.
+    transaction.on_commit(partial(enqueue_launcher, flight.pk), robust=True)
 
 
-def start_cut(*, flight: Flight, cut_plan: CutPlan, prompt: str) -> GenerationJob | None:
+def enqueue_launcher(flight_id: int) -> None:
+    async_task(
+        "keyframes.tasks.launch_flight_task", flight_id, task_name=f"flight-{flight_id}-launch"
+    )
+
+
+def start_cut(
+    *, flight: Flight, cut_plan: CutPlan, prompt: str, job_key: str
+) -> GenerationJob | None:
     cut = cut_plan.cut
     try:
         return start_generation(
@@ -101,7 +109,7 @@ def start_cut(*, flight: Flight, cut_plan: CutPlan, prompt: str) -> GenerationJo
             user=flight.user,
             prompt=prompt,
             count=cut_plan.count,
-            idempotency_key=flight_job_key(flight=flight, cut=cut),
+            idempotency_key=job_key,
             negative_prompt=cut.negative_prompt,
             # The planned model, even when it was automatic: the written prompt must not
             # change what the creator agreed to pay.

@@ -10,6 +10,21 @@ from django.utils import timezone
 from keyframes.models import Candidate, Flight, GenerationJob
 from projects.models import Cut
 
+STAGES = {
+    GenerationJob.Status.QUEUED: "queued",
+    GenerationJob.Status.RUNNING: "generating",
+    GenerationJob.Status.SUCCEEDED: "done",
+}
+STAGE_LABELS = {
+    "writing": "Writing the prompt",
+    "queued": "Queued",
+    "generating": "Generating",
+    "done": "Done",
+    "partial": "Done, some images failed",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
 
 @dataclass(frozen=True)
 class CutOutcome:
@@ -27,6 +42,17 @@ class CutOutcome:
     @property
     def ended(self) -> bool:
         return self.status not in ("waiting", *GenerationJob.ACTIVE_STATUSES)
+
+    @property
+    def stage(self) -> str:
+        """writing, queued, generating, done, partial, failed or cancelled."""
+        if self.status == "waiting":
+            return "queued" if self.cut.prompt.strip() else "writing"
+        return STAGES.get(self.status, self.status)
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
 
     @property
     def succeeded(self) -> bool:
@@ -51,8 +77,13 @@ class FlightProgress:
         return sum(1 for outcome in self.outcomes if outcome.ended)
 
     @property
-    def jobs_running(self) -> bool:
-        return any(outcome.status in GenerationJob.ACTIVE_STATUSES for outcome in self.outcomes)
+    def unfinished(self) -> bool:
+        """Some cut still has its prompt written, its job started or its images made."""
+        return any(not outcome.ended for outcome in self.outcomes)
+
+    @property
+    def prompts_writing(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.stage == "writing")
 
     @property
     def all_succeeded(self) -> bool:

@@ -45,6 +45,9 @@ class Flight(models.Model):
     credits_planned = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the worker writing this flight's prompts and starting its jobs;
+    # an old one with cuts still owed means that worker died (keyframes.flight_dispatch).
+    launcher_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,7 +1,7 @@
 """django-q2 tasks: load ids, call a service."""
 
-from keyframes import job_faults, job_runner, prompting
-from keyframes.models import GenerationJob
+from keyframes import flight_dispatch, job_faults, job_runner, prompting
+from keyframes.models import Flight, GenerationJob
 from projects.models import Cut
 
 
@@ -17,3 +17,11 @@ def write_prompt_task(cut_id: int) -> None:
     cut = Cut.objects.filter(pk=cut_id).first()
     if cut is not None:  # the creator may have deleted the cut while the task waited
         prompting.write_cut_prompt(cut=cut)
+
+
+def launch_flight_task(flight_id: int) -> None:
+    flight_dispatch.dispatch_flight(flight=Flight.objects.get(pk=flight_id))
+
+
+def resume_stalled_flights() -> int:
+    return flight_dispatch.resume_stalled_flights()

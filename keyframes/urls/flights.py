@@ -8,4 +8,5 @@ urlpatterns = [
     path(f"{project}auto-flight/", views.flight_plan, name="flight_plan"),
     path(f"{project}auto-flight/launch/", views.flight_launch, name="flight_launch"),
     path(f"{project}auto-flight/cut-list/", views.flight_cut_list, name="flight_cut_list"),
+    path(f"{project}auto-flight/<int:flight_id>/", views.flight_detail, name="flight_detail"),
 ]

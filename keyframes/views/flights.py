@@ -3,12 +3,14 @@
 from uuid import uuid4
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from keyframes.flight_launch import launch_flight
+from keyframes.flight_progress import flight_progress
 from keyframes.flights import FlightRefused, ShotPlan, plan_flight
 from keyframes.forms import FlightOptionsForm
+from keyframes.models import Flight
 from projects.access import get_owned_project
 from projects.cut_list import cut_list_context
 from projects.models import Project
@@ -46,11 +48,8 @@ def flight_launch(request, project_id):
         except FlightRefused:
             pass  # the page lists the reasons
         else:
-            started = flight.jobs.count()
-            messages.success(
-                request, f"Auto-Flight {flight.pk} started: {started} cuts are generating."
-            )
-            return redirect(project)
+            messages.success(request, f"Auto-Flight {flight.pk} is on its way.")
+            return redirect("keyframes:flight_detail", project.pk, flight.pk)
     launch_key = request.POST.get("launch_key") or uuid4().hex
     return render_plan(
         request, project=project, form=form, plan=plan, launch_key=launch_key, status=409
@@ -74,3 +73,16 @@ def flight_cut_list(request, project_id):
     selected = project.cuts.filter(pk=int(cut_id)).first() if cut_id.isdigit() else None
     context = cut_list_context(project, selected)
     return render(request, "projects/cut_list_poll.html", context)
+
+
+@require_GET
+def flight_detail(request, project_id, flight_id):
+    """Each cut of one flight: its prompt being written, queued, generating, done; the page
+    polls itself until the flight has finished."""
+    project = get_owned_project(user=request.user, project_id=project_id)
+    flight = get_object_or_404(Flight, pk=flight_id, project=project)
+    template = "keyframes/flight_detail.html"
+    if request.htmx:
+        template += "#flight-progress"
+    context = {"project": project, "progress": flight_progress(flight=flight)}
+    return render(request, template, context)

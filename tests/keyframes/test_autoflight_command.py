@@ -178,7 +178,8 @@ def test_a_run_resumed_after_a_crash_does_only_the_remaining_cuts(
     flight, _ = create_flight(plan=plan, launch_key="")
     record_planned_cuts(flight=flight, plan=plan)
     for cut_plan in plan.to_run[:3]:
-        start_cut(flight=flight, cut_plan=cut_plan, prompt=cut_plan.cut.prompt)
+        job_key = flight.options["cuts"][str(cut_plan.cut.pk)]["job_key"]
+        start_cut(flight=flight, cut_plan=cut_plan, prompt=cut_plan.cut.prompt, job_key=job_key)
     assert balance_of(user=owner) == 200 - 3 * 5
 
     output = autoflight(replicate_project.pk, "--dry-run")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from credits.services import balance_of
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
+from keyframes.flight_dispatch import dispatch_flight
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
@@ -108,20 +109,27 @@ def test_cuts_with_a_representative_are_skipped_unless_included(story, client_of
     assert '<td class="num" id="flight-total">60</td>' in page
 
 
-def test_confirm_writes_the_missing_prompt_and_starts_one_job_per_cut(story, client_of):
+def test_confirm_records_the_flight_and_its_worker_writes_the_prompt_and_starts_each_cut(
+    story, client_of
+):
     response = client_of.post(
         reverse("keyframes:flight_launch", args=[story.pk]),
         {"model": "", "count": "", "launch_key": "form-1"},
     )
 
-    assert response.status_code == 302 and response.url == story.get_absolute_url()
     flight = Flight.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("keyframes:flight_detail", args=[story.pk, flight.pk])
+    assert flight.credits_planned == 60
+    assert not GenerationJob.objects.exists() and balance_of(user=story.owner) == 100
+
+    dispatch_flight(flight=flight)  # what the queued task does in a worker
+
     jobs = GenerationJob.objects.filter(flight=flight)
     assert sorted(job.cut.position for job in jobs) == [0, 1, 2]
     assert all(job.model_key == "flux-2-pro" and job.count == 4 for job in jobs)
     assert "@Mina" in story.cuts.get(position=2).prompt  # written before its job started
     assert balance_of(user=story.owner) == 100 - 60
-    assert flight.credits_planned == 60
 
     again = client_of.post(
         reverse("keyframes:flight_launch", args=[story.pk]),
@@ -146,6 +154,7 @@ def test_a_refused_confirm_spends_nothing_and_shows_why(story, client_of):
 
 def test_the_cut_list_shows_each_generating_cuts_images_and_polls_until_done(story, client_of):
     client_of.post(reverse("keyframes:flight_launch", args=[story.pk]), {"launch_key": "form-3"})
+    dispatch_flight(flight=Flight.objects.get())
     first_job = GenerationJob.objects.get(cut=story.cuts.first())
     first_job.candidates.filter(slot__in=[0, 1]).update(status=Candidate.Status.SUCCEEDED)
     cut_list = reverse("keyframes:flight_cut_list", args=[story.pk])

@@ -4,6 +4,7 @@ delivered, and its job ends final."""
 import importlib
 import threading
 import time
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from replicate.model import ModelsPredictions
 
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
+from keyframes.flight_dispatch import dispatch_flight
 from keyframes.flight_launch import create_flight, launch_flight, record_planned_cuts
 from keyframes.flights import FlightRefused, plan_flight, resume_flight
 from keyframes.generation import start_generation
@@ -270,11 +272,12 @@ def test_two_resumes_of_one_crashed_flight_at_once_charge_each_cut_once(fake_pro
     errors = []
 
     def resume():
+        """A resume, then its launcher, as a worker runs it."""
         try:
             barrier.wait()
-            launch_flight(plan=resume_flight(flight=Flight.objects.get(pk=flight.pk)))
-        except FlightRefused:
-            pass  # the other resume had already started every cut
+            with suppress(FlightRefused):  # the other resume had already started every cut
+                launch_flight(plan=resume_flight(flight=Flight.objects.get(pk=flight.pk)))
+            dispatch_flight(flight=Flight.objects.get(pk=flight.pk))
         except Exception as exc:  # noqa: BLE001 - the test reports whatever a thread hit
             errors.append(exc)
         finally:

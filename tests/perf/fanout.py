@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
 
+from keyframes.flight_dispatch import dispatch_flight
 from keyframes.flight_launch import launch_flight
 from keyframes.flights import plan_flight
 from keyframes.generation import start_generation
@@ -134,6 +135,7 @@ def measure_flight(
         started = time.perf_counter()
         plan = plan_flight(project=project, user=owner, model_key=MODEL_KEY, count=count)
         flight = launch_flight(plan=plan, launch_key=uuid4().hex)
+        dispatch_flight(flight=flight)  # the launcher task, run here rather than by a worker
         job_ids = list(flight.jobs.values_list("pk", flat=True))
         run_in_workers(job_ids, workers=workers)
         wall = time.perf_counter() - started

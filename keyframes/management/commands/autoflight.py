@@ -65,8 +65,8 @@ def format_table(headers: list[str], rows: list[list]) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Plans and launches Auto-Flight over a project's cuts: writes the missing prompts, "
-        "then generates keyframes for every selected cut."
+        "Plans and launches Auto-Flight over a project's cuts; the workers write the missing "
+        "prompts, then generate keyframes for every selected cut."
     )
 
     def add_arguments(self, parser):
@@ -211,7 +211,7 @@ class Command(BaseCommand):
                 self.stdout.write("\r" + line, ending="")
                 self.stdout.flush()
                 shown = line
-            if not progress.jobs_running:
+            if not progress.unfinished:
                 self.stdout.write("")
                 return progress
             time.sleep(POLL_SECONDS)
@@ -254,7 +254,8 @@ def progress_bar(progress: FlightProgress) -> str:
     filled = round(BAR_WIDTH * progress.images_done / total)
     bar = "#" * filled + "-" * (BAR_WIDTH - filled)
     cuts = len(progress.outcomes)
+    writing = f"{progress.prompts_writing} prompts to write · " if progress.prompts_writing else ""
     return (
-        f"[{bar}] {progress.images_done}/{progress.images_total} images · "
+        f"[{bar}] {writing}{progress.images_done}/{progress.images_total} images · "
         f"{progress.cuts_ended}/{cuts} cuts ended"
     )
