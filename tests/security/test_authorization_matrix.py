@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
-from keyframes.models import AdditionalReference, GenerationJob, Keyframe
+from keyframes.models import AdditionalReference, Flight, GenerationJob, Keyframe
 from projects.export import get_format
 from projects.export_jobs import run_export
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
@@ -68,6 +68,7 @@ ACCESS = {
     "keyframes:flight_plan": (["GET"], OBJECT),
     "keyframes:flight_launch": (["POST"], OBJECT),
     "keyframes:flight_cut_list": (["GET"], OBJECT),
+    "keyframes:flight_detail": (["GET"], OBJECT),
     "credits:history": (["GET"], OWN),
     "credits:checkout": (["POST"], OWN),
     "credits:checkout_success": (["GET"], OWN),
@@ -123,6 +124,7 @@ def world(db):
     keyframe = Keyframe(cut=cut, job=job, slot=0, source="generated", model_key="local-draft")
     with stored_image(keyframe, ingest_image(io.BytesIO(png_bytes()))):
         keyframe.save()
+    flight = Flight.objects.create(project=project, user=owner, options={"cuts": {}})
     export = run_export(
         project=project, export_format=get_format("csv"), token="matrix-token-0123456789abcdef"
     )
@@ -137,6 +139,7 @@ def world(db):
             "reference_id": reference.pk,
             "keyframe_id": keyframe.pk,
             "job_id": job.pk,
+            "flight_id": flight.pk,
             "format_key": "csv",
             "token": export.token,
         },
