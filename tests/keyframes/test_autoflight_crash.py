@@ -22,7 +22,11 @@ from keyframes.models import Flight, GenerationJob, Keyframe
 from tests.factories import make_cut, make_project, make_user
 from tests.security.test_worker_faults import kill, start_worker, wait_until
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.runs_long,
+    pytest.mark.django_db(transaction=True),
+]
 
 CUTS = 6
 CREDITS = 200
