@@ -182,6 +182,7 @@ def test_a_flight_finishes_when_its_last_job_ends_and_polling_writes_nothing(sto
         {"model": "", "count": "", "launch_key": "form-1"},
     )
     flight = Flight.objects.get()
+    dispatch_flight(flight=flight)
     jobs = list(GenerationJob.objects.filter(flight=flight).order_by("pk"))
     poll = reverse("keyframes:flight_cut_list", args=[story.pk])
 
