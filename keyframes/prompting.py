@@ -22,7 +22,7 @@ from keyframes.providers.prompt_brief import (
     validate_script,
 )
 from keyframes.providers.prompt_writers import write_prompt
-from projects.models import Cut, Project, PromptRevision
+from projects.models import Cut, PromptRevision
 from projects.services import record_prompt
 
 WRITING_MESSAGE = "Writing a prompt from the script…"
@@ -184,18 +184,3 @@ def fail_prompt_task(*, cut: Cut, error: PromptWriterError) -> PromptWriterError
         updated_at=timezone.now(),
     )
     return error
-
-
-def write_missing_prompts(
-    *, project: Project, cuts=None
-) -> list[tuple[Cut, WrittenPrompt | PromptWriterError]]:
-    """Writes a prompt, one cut after another, for every cut that has a script but no prompt
-    (of ``cuts`` when given, else of the whole project). A prompt typed by hand meanwhile wins."""
-    candidates = project.cuts.all() if cuts is None else cuts
-    waiting = [cut for cut in candidates if cut.script.strip() and not cut.prompt.strip()]
-    results = []
-    for cut in waiting:
-        outcome = write_cut_prompt(cut=cut, replace_prompt=False)
-        cut.refresh_from_db()
-        results.append((cut, outcome))
-    return results

@@ -433,35 +433,6 @@ def test_writing_needs_a_post(owner_client, story):
     assert owner_client.post(status_url(story)).status_code == 405
 
 
-# --- Batch --------------------------------------------------------------------------------------
-
-
-def test_batch_writes_only_cuts_with_a_script_and_no_prompt(story, offline):
-    project = story.project
-    has_prompt = make_cut(project=project, script="@Seohee waves.", prompt="Kept as it is.")
-    no_script = make_cut(project=project, script="   ")
-    blank_prompt = make_cut(project=project, script="@Cafe at night.", prompt="  ")
-
-    results = prompting.write_missing_prompts(project=project)
-
-    assert [cut.pk for cut, _ in results] == [story.pk, blank_prompt.pk]
-    assert all(isinstance(outcome, WrittenPrompt) for _, outcome in results)
-    assert all(cut.status == Cut.Status.PROMPT_READY for cut, _ in results)
-    assert Cut.objects.get(pk=has_prompt.pk).prompt == "Kept as it is."
-    assert Cut.objects.get(pk=no_script.pk).prompt == ""
-    assert "@Cafe" in Cut.objects.get(pk=blank_prompt.pk).prompt
-    assert not CreditTransaction.objects.exists()
-
-
-def test_batch_takes_a_subset_of_cuts(story, offline):
-    other = make_cut(project=story.project, script="@Cafe is empty.")
-
-    results = prompting.write_missing_prompts(project=story.project, cuts=[other])
-
-    assert [cut.pk for cut, _ in results] == [other.pk]
-    assert Cut.objects.get(pk=story.pk).prompt == ""
-
-
 def test_many_long_descriptions_still_fit_the_prompt_limit(story, offline):
     project = story.project
     handles = [f"Cast{number}" for number in range(1, 13)]
