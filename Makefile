@@ -23,7 +23,7 @@ run: install
 	@echo "==> Loading the demo project"
 	$(PY) manage.py demo
 	@echo "==> Cutflow is starting at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the worker)"
-	@bash -c 'trap "kill 0" EXIT; $(PY) manage.py qcluster & $(PY) manage.py runserver 127.0.0.1:$(PORT)'
+	@$(PY) -m cutflow.devserver 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

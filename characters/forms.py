@@ -35,6 +35,8 @@ class VariationForm(forms.Form):
     name = forms.CharField(
         max_length=80, widget=forms.TextInput(attrs={"placeholder": "e.g. Night, Rain coat"})
     )
+    # The prompt writer folds this into the prompt; without it, it has only the name.
+    description = forms.CharField(max_length=500, required=False)
 
 
 class ImageUploadForm(forms.Form):

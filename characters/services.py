@@ -78,18 +78,19 @@ def stored_files_of_assets(assets) -> list[str]:
     return image_file_names(VariationImage.objects.filter(variation__asset__in=assets))
 
 
-def add_variation(*, asset: Asset, name: str) -> Variation:
+def add_variation(*, asset: Asset, name: str, description: str = "") -> Variation:
     with transaction.atomic():
-        variation = Variation.objects.create(asset=asset, name=name)
+        variation = Variation.objects.create(asset=asset, name=name, description=description)
         if asset.default_variation_id is None:
             asset.default_variation = variation
             asset.save(update_fields=["default_variation"])
     return variation
 
 
-def rename_variation(*, variation: Variation, name: str) -> Variation:
+def rename_variation(*, variation: Variation, name: str, description: str = "") -> Variation:
     variation.name = name
-    variation.save(update_fields=["name"])
+    variation.description = description
+    variation.save(update_fields=["name", "description"])
     return variation
 
 

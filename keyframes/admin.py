@@ -8,6 +8,7 @@ from credits.models import CreditTransaction
 from keyframes.job_faults import cancel_job
 from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
 from keyframes.provider_health import provider_health
+from keyframes.providers.registry import MODELS, unavailable_reason
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ class GenerationJobAdmin(admin.ModelAdmin):
         for health in provider_health():
             if health.failing:
                 messages.warning(request, health.summary())
+        # Creators only read "not set up on this site"; what to configure is said here.
+        for reason in sorted({unavailable_reason(spec) for spec in MODELS.values()} - {""}):
+            messages.info(request, f"Unavailable to creators: {reason}")
         return super().changelist_view(request, extra_context)
 
     @admin.action(description="Cancel selected jobs (refund images not yet sent)")

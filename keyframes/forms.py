@@ -22,6 +22,8 @@ class GenerationChoiceForm(forms.Form):
 class GenerateForm(GenerationChoiceForm):
     # Rendered fresh with the form: a double submit carries the same key, so one job.
     idempotency_key = forms.CharField(max_length=64)
+    # The model named on the button: Generate spends on that one or on none.
+    expected_model = forms.CharField(max_length=40, required=False)
 
 
 class FlightOptionsForm(forms.Form):

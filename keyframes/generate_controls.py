@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from characters.references import ReferenceEntry, resolve_references
 from credits.estimates import estimate
 from keyframes.generation import plan_generation, start_generation
-from keyframes.model_choice import ModelOption, automatic_choice, model_options
+from keyframes.model_choice import ModelOption, allowed_models, automatic_choice, model_options
 from keyframes.models import GenerationJob
 from keyframes.providers.registry import MODELS, ModelSpec
 from projects.models import Cut
@@ -98,6 +98,7 @@ def save_text_and_generate(
     model_key: str,
     count: int,
     idempotency_key: str,
+    expected_model: str = "",
 ) -> GenerationJob:
     """Saves the script and prompts as they are on screen, then generates from the saved
     prompt, so the job always matches what the creator sees."""
@@ -111,9 +112,20 @@ def save_text_and_generate(
         count=count,
         model_key=model_key,
         idempotency_key=idempotency_key,
+        expected_model=expected_model,
     )
     remember_generation_choice(cut=cut, model_key=model_key, count=count)
     return job
+
+
+def choose_generation(*, cut: Cut, model: str, count: int) -> None:
+    """Keeps the creator's pick of model and count for this cut. A model outside the
+    project's tier is refused; one that is unavailable right now may still be kept."""
+    if model:
+        allowed = {spec.key for spec in allowed_models(cut.project)}
+        if model not in allowed:
+            raise ValidationError({"model": "That model is not in this project's tier."})
+    remember_generation_choice(cut=cut, model_key=model, count=count)
 
 
 def remember_generation_choice(*, cut: Cut, model_key: str, count: int) -> None:

@@ -79,13 +79,17 @@ def start_generation(
     negative_prompt: str = "",
     model_key: str = "",
     flight: Flight | None = None,
+    expected_model: str = "",
 ) -> GenerationJob:
     """Checks the request, then in one transaction snapshots it, charges the credits and
-    queues the job. The same idempotency key twice gives back the first job."""
+    queues the job. The same idempotency key twice gives back the first job.
+    ``expected_model`` is the model the creator was shown: any other is refused."""
     existing = GenerationJob.objects.filter(user=user, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     plan = plan_generation(cut=cut, prompt=prompt, count=count, model_key=model_key)
+    if expected_model and plan.spec.key != expected_model:
+        raise ValidationError({"model": model_changed_message(plan, expected_model)})
     try:
         with transaction.atomic():
             job = create_job(
@@ -107,6 +111,15 @@ def start_generation(
         # A concurrent double submit won the race for this idempotency key.
         return GenerationJob.objects.get(user=user, idempotency_key=idempotency_key)
     return job
+
+
+def model_changed_message(plan: GenerationPlan, expected_model: str) -> str:
+    shown = MODELS[expected_model].label if expected_model in MODELS else expected_model
+    return (
+        f"Nothing was charged: this would now run {plan.spec.label} "
+        f"({plan.credits} credits), not {shown} as shown. Check the model and cost, then "
+        "press Generate again."
+    )
 
 
 def create_job(*, cut, user, plan, negative_prompt, idempotency_key, flight) -> GenerationJob:

@@ -32,10 +32,15 @@ class ModelChoice:
     reason: str  # shown before generating: why this model
 
 
+# What a creator is told of a model whose provider has no key; what the operator must set
+# (unavailable_reason) is shown in the admin only.
+NOT_SET_UP = "not set up on this site"
+
+
 @dataclass(frozen=True)
 class ModelOption:
     spec: ModelSpec
-    unavailable: str  # empty when the model can be used
+    unavailable: str  # empty when the model can be used, else the operator's reason
 
     @property
     def choice_label(self) -> str:
@@ -47,15 +52,22 @@ class ModelOption:
             f"{spec.label} · {spec.credits_per_image} credit{plural}/image"
             f" · {spec.consistency} consistency"
         )
-        return f"{label} · unavailable: {self.unavailable}" if self.unavailable else label
+        return f"{label} · unavailable: {NOT_SET_UP}" if self.unavailable else label
 
 
 def allowed_models(project: Project) -> list[ModelSpec]:
     """The project's tier, plus the offline draft model that always works."""
     tier = [spec for spec in MODELS.values() if spec.tier == project.quality_preset]
     tier.sort(key=lambda spec: (spec.credits_per_image, spec.label))
-    drafts = [] if MODELS[LOCAL_DRAFT_KEY] in tier else [MODELS[LOCAL_DRAFT_KEY]]
-    return [spec for spec in tier if spec.key != LOCAL_DRAFT_KEY] + drafts
+    # The draft model comes last in every tier, its own included.
+    return [spec for spec in tier if spec.key != LOCAL_DRAFT_KEY] + [MODELS[LOCAL_DRAFT_KEY]]
+
+
+def move_cuts_into_tier(*, project: Project) -> int:
+    """After a preset change, cuts whose model left the tier go back to the tier's default
+    (the empty choice), so Generate never fails on a tier error; returns how many moved."""
+    allowed = [spec.key for spec in allowed_models(project)]
+    return project.cuts.exclude(model="").exclude(model__in=allowed).update(model="")
 
 
 def model_options(project: Project) -> list[ModelOption]:
@@ -79,9 +91,9 @@ def check_model(*, project: Project, key: str) -> ModelSpec:
         raise ValidationError(
             {"model": f"{spec.label} is not in this project's {project.quality_preset} tier."}
         )
-    reason = unavailable_reason(spec)
-    if reason:
-        raise ValidationError({"model": f"{spec.label} is unavailable here: {reason}"})
+    if unavailable_reason(spec):
+        message = f"{spec.label} is unavailable here: it is {NOT_SET_UP}. Choose another model."
+        raise ValidationError({"model": message})
     return spec
 
 

@@ -3,7 +3,7 @@
 from keyframes.cut_removal import refuse_while_generating, stored_files_of_cuts
 from keyframes.editor import cut_editor_context
 from keyframes.flight_progress import cut_progress
-from keyframes.model_choice import check_model, model_options
+from keyframes.model_choice import check_model, model_options, move_cuts_into_tier
 from projects import signals
 
 
@@ -28,9 +28,14 @@ def check_default_model(sender, *, project, key, **kwargs) -> None:
     check_model(project=project, key=key)
 
 
+def cuts_into_tier(sender, *, project, **kwargs) -> int:
+    return move_cuts_into_tier(project=project)
+
+
 def connect() -> None:
     signals.cut_editor_opened.connect(editor_panels)
     signals.cut_list_progress.connect(generating_progress)
     signals.cuts_deleting.connect(files_of_cuts)
     signals.model_options_wanted.connect(project_models)
     signals.default_model_checked.connect(check_default_model)
+    signals.quality_preset_saved.connect(cuts_into_tier)

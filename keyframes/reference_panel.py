@@ -110,9 +110,11 @@ def _variation_choices(asset: Asset | None) -> dict:
         return {}
     default = variation_for_cut(asset, override_id=None)
     name = default.name if default else ""
+    # The default is the first choice; listing it again under its name showed it twice.
+    others = tuple(each for each in asset.variations.all() if default is None or each != default)
     return {
         "default_option_label": name if name.casefold() == "default" else f"{name} (default)",
-        "variations": tuple(asset.variations.all()),
+        "variations": others,
     }
 
 

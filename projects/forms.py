@@ -55,6 +55,12 @@ class CutTextForm(forms.Form):
     )
 
 
+class CutTextSaveForm(CutTextForm):
+    """The editor's save: the text, and the version of it the editor started from."""
+
+    base_version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
 class CutMoveForm(forms.Form):
     """A Move up or Move down button of the cut list: it posts its cut's id as ``up`` or
     ``down``; ``selected`` is the cut open in the editor, which stays highlighted."""

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,6 +70,7 @@ class Cut(models.Model):
         DRAFT = "draft", "Draft"
         PROMPT_READY = "prompt_ready", "Prompt ready"
         GENERATING = "generating", "Generating"
+        CANDIDATES_READY = "candidates_ready", "Candidates ready: pick one"
         KEYFRAME_GENERATED = "keyframe_generated", "Keyframe generated"
 
     class PromptTask(models.TextChoices):
@@ -169,10 +172,19 @@ class Cut(models.Model):
         self.status = Cut.Status.GENERATING if generating else self.resting_status()
         return self.status
 
+    @property
+    def text_version(self) -> str:
+        """Names the saved script, prompt and negative prompt; the editor sends it back with
+        each save, so a save typed over older text is noticed (projects.cut_text)."""
+        text = "\x00".join((self.script, self.prompt, self.negative_prompt))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def resting_status(self) -> str:
         """The status a cut has when nothing is generating."""
         if self.representative_id:
             return Cut.Status.KEYFRAME_GENERATED
+        if self.pk and self.keyframes.exists():
+            return Cut.Status.CANDIDATES_READY
         if self.prompt.strip():
             return Cut.Status.PROMPT_READY
         return Cut.Status.DRAFT

@@ -9,7 +9,7 @@ from django.db import transaction
 from cutflow.files import delete_files_after_commit, stored_image
 from cutflow.images import IngestedImage, ingest_image
 from projects.models import Cut, Project
-from projects.signals import default_model_checked
+from projects.signals import answers, default_model_checked, quality_preset_saved
 
 
 def update_project_settings(
@@ -22,9 +22,10 @@ def update_project_settings(
     style_text: str,
     style_image: IO[bytes] | None = None,
     remove_style_image: bool = False,
-) -> Project:
+) -> int:
     """Saves the settings; a new style image replaces the old one, whose files are removed
-    once the change is committed. Nothing is saved when any part is refused."""
+    once the change is committed. Nothing is saved when any part is refused. Returns how
+    many cuts moved to the tier's default model because theirs left the tier."""
     check_default_model(project=project, quality_preset=quality_preset, key=default_model)
     ingested = ingest_style_image(style_image) if style_image is not None else None
     old_files = [project.style_image.name, project.style_thumbnail.name]
@@ -33,16 +34,17 @@ def update_project_settings(
     project.default_model = default_model
     project.label_references = label_references
     project.style_text = style_text
-    if ingested is not None:
-        save_with_style_image(project, ingested)
-    else:
-        if remove_style_image:
-            project.style_image = project.style_thumbnail = ""
-        with transaction.atomic():
+    with transaction.atomic():
+        if ingested is not None:
+            save_with_style_image(project, ingested)
+        else:
+            if remove_style_image:
+                project.style_image = project.style_thumbnail = ""
             project.save()
+        moved = sum(answers(quality_preset_saved, project=project))
     if ingested is not None or remove_style_image:
         delete_files_after_commit(old_files)
-    return project
+    return moved
 
 
 def check_default_model(*, project: Project, quality_preset: str, key: str) -> None:

@@ -7,7 +7,7 @@ validates, and the service must see the project as stored until everything is ac
 from django import forms
 
 from projects.models import Cut, Project
-from projects.signals import answers, model_options_wanted
+from projects.signals import NOT_SET_UP, answers, model_options_wanted
 
 
 class ProjectSettingsForm(forms.Form):
@@ -53,7 +53,7 @@ class ProjectSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "Automatic (Cutflow picks per cut)")]
         for option in sum(answers(model_options_wanted, project=project), []):
-            note = f" (unavailable: {option.unavailable})" if option.unavailable else ""
+            note = f" (unavailable: {NOT_SET_UP})" if option.unavailable else ""
             choices.append((option.spec.key, f"{option.spec.label}{note}"))
         if project.default_model and project.default_model not in dict(choices):
             choices.append((project.default_model, project.default_model))

@@ -15,14 +15,24 @@ def project_settings_page(request, project_id):
     form = ProjectSettingsForm(request.POST or None, request.FILES or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            project_settings.update_project_settings(project=project, **form.cleaned_data)
+            moved = project_settings.update_project_settings(project=project, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, "Settings saved." + moved_cuts_note(moved, project))
             return redirect("projects:settings", project.pk)
         project.refresh_from_db()
     return render(request, "projects/settings.html", {"project": project, "form": form})
+
+
+def moved_cuts_note(moved: int, project) -> str:
+    if not moved:
+        return ""
+    cuts = "cut's model is" if moved == 1 else "cuts' models are"
+    return (
+        f" {moved} {cuts} not in the {project.get_quality_preset_display()} tier, so "
+        f"{'it now uses' if moved == 1 else 'they now use'} the tier's default model."
+    )
 
 
 @require_POST

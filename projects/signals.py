@@ -21,6 +21,13 @@ project_deleting = Signal()
 model_options_wanted = Signal()
 # project, key: a receiver raises ValidationError when the project may not use that model.
 default_model_checked = Signal()
+# project: sent inside the saving transaction; each receiver returns how many cuts it moved
+# to the tier's default model because their model left the project's (new) tier.
+quality_preset_saved = Signal()
+
+# What a creator is told of a model whose provider has no key; what the operator must set is
+# shown in the admin only.
+NOT_SET_UP = "not set up on this site"
 
 
 def answers(signal: Signal, **kwargs) -> list:

@@ -9,7 +9,8 @@ from cutflow.fragments import FRAGMENT_TIMEOUT, PROCESS, request_version
 from projects import services
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
-from projects.forms import CutMoveForm, CutTextForm, ProjectForm, ReorderForm
+from projects.cut_text import TextConflict, save_typed_text
+from projects.forms import CutMoveForm, CutTextForm, CutTextSaveForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
 from projects.signals import answers, cut_editor_opened
 from projects.text_form import saved_text_form, text_context
@@ -136,20 +137,26 @@ def cut_delete(request, project_id, cut_id):
 
 @require_POST
 def cut_text(request, project_id, cut_id):
+    """The editor's autosave (and the Save button without JavaScript). An htmx answer is
+    only the save status: it never replaces the fields the creator is typing in."""
     cut = get_owned_cut(user=request.user, cut_id=cut_id, project_id=project_id)
-    form = CutTextForm(request.POST)
-    saved = False
+    form = CutTextSaveForm(request.POST)
+    state, status, newer = "saved", 200, None
     if form.is_valid():
         try:
-            services.update_cut_text(cut=cut, **form.cleaned_data)
-            saved = True
+            save_typed_text(cut=cut, **form.cleaned_data)
+        except TextConflict as conflict:
+            state, status, newer = "conflict", 409, conflict.cut
         except ValidationError as exc:
             form.add_error(None, exc)
+    if form.errors:
+        state = "invalid"
+    save = {"save_state": state, "newer": newer, "text_form": form}
     if request.htmx:
-        context = text_context(cut) | {"text_form": form, "saved": saved}
-        return render(request, "projects/storyboard.html#cut-text", context)
-    context = storyboard_context(request, cut.project, cut) | {"text_form": form, "saved": saved}
-    return render(request, "projects/storyboard.html", context)
+        context = {"cut": newer or cut, "project": cut.project} | save
+        return render(request, "projects/save_status.html", context, status=status)
+    context = storyboard_context(request, cut.project, cut) | save
+    return render(request, "projects/storyboard.html", context, status=status)
 
 
 @require_POST

@@ -8,6 +8,7 @@ urlpatterns = [
     path(f"{cut}canvas/", views.canvas, name="canvas"),
     path(f"{cut}generate/", views.generate, name="generate"),
     path(f"{cut}generate/controls/", views.generate_controls, name="generate_controls"),
+    path(f"{cut}generate/choice/", views.choose_generation, name="choose_generation"),
     path(f"{cut}upload/", views.upload_keyframe, name="upload_keyframe"),
     path(
         f"{cut}keyframes/<int:keyframe_id>/select/",

@@ -14,7 +14,7 @@ from keyframes.canvas import canvas_state
 from keyframes.editor import canvas_context, controls_context
 from keyframes.flight_progress import progress_from_rows
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
-from keyframes.generate_controls import save_text_and_generate
+from keyframes.generate_controls import choose_generation, save_text_and_generate
 from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
@@ -49,6 +49,33 @@ def generate_controls(request, cut_id):
 
 
 @require_POST
+def choose_generation(request, cut_id):
+    """The model or count select changed: the cut keeps that choice (across reloads and
+    errors) and the controls show what Generate will now run and cost."""
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    form = GenerationChoiceForm(request.POST)
+    errors = {}
+    if form.is_valid():
+        try:
+            choose_generation(cut=cut, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.message_dict
+    else:
+        errors = form.errors
+    if not request.htmx:
+        return redirect(cut)
+    choice = form.cleaned_data if form.is_valid() else {}
+    context = {"cut": cut, "project": cut.project} | controls_context(
+        cut,
+        model_key=choice.get("model"),
+        count=choice.get("count"),
+        prompt=request.POST.get("prompt"),
+        errors=errors,
+    )
+    return render(request, "keyframes/canvas.html#controls", context)
+
+
+@require_POST
 def generate(request, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     form = GenerateForm(request.POST)
@@ -68,7 +95,15 @@ def generate(request, cut_id):
             messages.error(request, message)
         return redirect(cut)
     context = canvas_response_context(request, cut) | {"swap_also": {"controls"}}
-    context |= controls_context(cut, errors={k: v for k, v in errors.items() if k != "prompt"})
+    # A refused Generate keeps the model and count the creator chose, and their cost.
+    picked = GenerationChoiceForm(request.POST)
+    choice = picked.cleaned_data if picked.is_valid() else {}
+    context |= controls_context(
+        cut,
+        model_key=choice.get("model"),
+        count=choice.get("count"),
+        errors={k: v for k, v in errors.items() if k != "prompt"},
+    )
     if "prompt" in errors:
         context = prompt_error_context(cut, text_form, errors["prompt"]) | context
         context["swap_also"] = {"controls", "cut-text"}
@@ -91,6 +126,7 @@ def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextFo
         model_key=form.cleaned_data["model"],
         count=form.cleaned_data["count"],
         idempotency_key=form.cleaned_data["idempotency_key"],
+        expected_model=form.cleaned_data["expected_model"],
     )
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from characters.script_mentions import mentions_missing_from_prompt
 from characters import services
 from characters.models import Asset, Variation
 from characters.references import ReferenceList, resolve_references
@@ -96,6 +97,11 @@ def _render_panel(request, cut, *, error: str = ""):
     )
     context["panel_error"] = error
     context["from_script"] = from_script and bool(prompt.strip())
+    if not from_script:
+        script = params.get("script", cut.script)
+        context["missing_mentions"] = mentions_missing_from_prompt(
+            cut=cut, script=script, prompt=prompt
+        )
     return render(request, "keyframes/reference_panel.html", context)
 
 

@@ -31,6 +31,18 @@
     }
   });
 
+  // On a phone the cut list is a horizontal strip: bring the open cut into view in it.
+  function showSelectedCut() {
+    const selected = document.querySelector(".cut-list .cut-item.selected");
+    const strip = selected && selected.parentElement;
+    if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+    strip.scrollLeft = selected.offsetLeft - strip.offsetLeft - (strip.clientWidth - selected.offsetWidth) / 2;
+  }
+  document.addEventListener("DOMContentLoaded", showSelectedCut);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.elt.closest && event.detail.elt.closest("#cut-list")) showSelectedCut();
+  });
+
   // A server response can ask for the purchase dialog (not enough credits).
   document.body.addEventListener("open-purchase-dialog", function () {
     const dialog = document.getElementById("purchase-dialog");

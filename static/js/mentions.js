@@ -140,6 +140,18 @@
     }
   });
 
+  // "Add them to the prompt" in the reference panel: the script's mentions the prompt lacks.
+  // Typed in as the creator would, so autosave and the panel follow.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-add-mentions]");
+    const prompt = document.getElementById("id_prompt");
+    if (!button || !prompt) return;
+    const separator = prompt.value === "" || /\s$/.test(prompt.value) ? "" : " ";
+    prompt.value += separator + button.dataset.addMentions;
+    prompt.dispatchEvent(new Event("input", { bubbles: true }));
+    button.disabled = true;
+  });
+
   // The panel also depends on the chosen model (how many references it takes).
   document.addEventListener("change", function (event) {
     if (event.target.id === "id_model") {

@@ -55,10 +55,13 @@ def test_controls_group_models_by_tier_and_state_the_cost(fake_provider, funded_
     assert '<optgroup label="Standard tier">' in html and '<optgroup label="Fast tier">' in html
     assert "Flux 2 Pro · 5 credits/image · medium consistency" in html
     assert re.search(r'<option value="flux-2-pro" selected>', html)
-    # fal has no key in this test: its model is listed, greyed, with the reason.
+    # fal has no key in this test: its model is listed, greyed, with a reason for creators
+    # (what to configure is for the operator, in the admin).
     assert re.search(
-        r'<option value="instant-character" disabled>InstantCharacter[^<]*Set FAL_KEY', html
+        r'<option value="instant-character" disabled>InstantCharacter[^<]*not set up on this site',
+        html,
     )
+    assert "FAL_KEY" not in html
     assert "Automatic (Flux 2 Pro)" in html
     assert "4 × 5 = 20 credits" in html
     assert "Generate" in html and "Regenerate" not in html
@@ -174,7 +177,8 @@ def test_canvas_polls_while_a_job_runs_and_stops_when_it_is_final(funded_client,
     assert slot_classes(final) == ["slot-succeeded"] * 4
     assert final.count("data-lightbox-open") == 4
     # The cut's status chip follows (it was "Generating" while the job ran).
-    assert '<span class="status status-prompt_ready" id="cut-status">' in final
+    assert '<span class="status status-candidates_ready" id="cut-status">' in final
+    assert "Candidates ready: pick one" in final
 
 
 def test_failed_slot_says_why_and_that_credits_were_refunded(fake_provider, funded_client, funded):
@@ -271,7 +275,7 @@ def test_deleting_the_representative_unsets_it_and_removes_files_after_commit(
     assert not Keyframe.objects.filter(pk=keyframe.pk).exists()
     draft_cut.refresh_from_db()
     assert draft_cut.representative is None
-    assert draft_cut.status == Cut.Status.PROMPT_READY
+    assert draft_cut.status == Cut.Status.CANDIDATES_READY
     html = response.content.decode()
     assert "is-representative" not in html and slot_classes(html) == ["slot-succeeded"]
 

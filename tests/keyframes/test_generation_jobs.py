@@ -65,7 +65,7 @@ def test_four_candidates_are_in_flight_at_the_same_time(fake_provider, funded_us
     assert Keyframe.objects.filter(job=job).count() == 4
     assert sorted(Keyframe.objects.filter(job=job).values_list("slot", flat=True)) == [0, 1, 2, 3]
     cut = Cut.objects.get(pk=story_cut.pk)
-    assert cut.status == Cut.Status.PROMPT_READY
+    assert cut.status == Cut.Status.CANDIDATES_READY
 
 
 def test_one_failed_candidate_of_four_is_refunded_once(fake_provider, funded_user, story_cut):

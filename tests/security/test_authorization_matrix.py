@@ -59,6 +59,7 @@ ACCESS = {
     "keyframes:canvas": (["GET"], OBJECT),
     "keyframes:generate": (["POST"], OBJECT),
     "keyframes:generate_controls": (["GET"], OBJECT),
+    "keyframes:choose_generation": (["POST"], OBJECT),
     "keyframes:upload_keyframe": (["POST"], OBJECT),
     "keyframes:select_keyframe": (["POST"], OBJECT),
     "keyframes:delete_keyframe": (["POST"], OBJECT),

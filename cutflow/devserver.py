@@ -1,0 +1,78 @@
+"""`make run`'s last step: the web server and one worker, stopped together by one Ctrl-C or
+one TERM, every time.
+
+Each child runs in a session of its own, so a signal sent to the terminal's process group
+(Ctrl-C) or to make's group (TERM) reaches only this launcher, which passes it on once. The
+old shell trap let the worker get the signal twice, directly and again from the trap, and
+django-q's cluster could then hang at "stopping"."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Long enough for a worker to finish a draft image; a stuck one is killed after it.
+STOP_GRACE_SECONDS = 20
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Child:
+    def __init__(self, args: list[str], *, whole_group: bool):
+        self.whole_group = whole_group  # runserver's reloader has a child of its own
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=BASE_DIR, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        signal_process(self.process.pid, signal.SIGTERM, whole_group=self.whole_group)
+
+    def finish(self, deadline: float) -> None:
+        """Waits for the child until the deadline, then kills whatever is left of it."""
+        try:
+            self.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            print(f"{self.process.args[2]} did not stop in time; killing it.", file=sys.stderr)
+        # Also sweeps up a worker process its parent left behind.
+        signal_process(self.process.pid, signal.SIGKILL, whole_group=True)
+        self.process.wait()
+
+
+def signal_process(pid: int, signum: int, *, whole_group: bool) -> None:
+    try:
+        if whole_group:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+    addrport = parser.parse_args(argv).addrport
+    received: list[int] = []
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda signum, frame: received.append(signum))
+    children = [
+        Child(["qcluster"], whole_group=False),
+        Child(["runserver", addrport], whole_group=True),
+    ]
+    while not received and all(child.process.poll() is None for child in children):
+        time.sleep(0.2)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)  # one Ctrl-C is enough; a second changes nothing
+    for child in children:
+        child.stop()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children:
+        child.finish(deadline)
+    return 0 if received else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

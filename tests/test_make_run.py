@@ -1,0 +1,97 @@
+"""`make run` stops the web server and the worker on one Ctrl-C or one TERM sent to its
+process group, and leaves no process behind. Its processes share the test's PostgreSQL
+database, as a worker shares the web process's database."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from django.conf import settings
+
+from tests.security.test_worker_faults import database_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def processes_marked(marker: str) -> list[int]:
+    """Every live process started with this marker in its environment (children inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if f"CUTFLOW_RUN_MARKER={marker}".encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def serving(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except OSError as error:
+        return getattr(error, "code", None) is not None  # an HTTP answer, even an error
+    return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "Ctrl-C"])
+def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
+    marker = uuid4().hex
+    port = free_port()
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "cutflow.settings_test",
+        "DATABASE_URL": database_url(),
+        "DEBUG": "1",
+        "Q_WORKERS": "1",
+        "CUTFLOW_VAR_DIR": str(tmp_path),
+        "CUTFLOW_RUN_MARKER": marker,
+    }
+    log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - closed below
+    # The command `make run` ends with, in a process group of its own as a terminal gives it.
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "cutflow.devserver", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: serving(f"http://127.0.0.1:{port}/"), timeout=120, what="the server")
+        wait_for(lambda: len(processes_marked(marker)) >= 4, timeout=60, what="the worker")
+
+        os.killpg(launcher.pid, signum)
+
+        assert launcher.wait(timeout=60) == 0
+        wait_for(lambda: not processes_marked(marker), timeout=30, what="every process to end")
+    finally:
+        for pid in processes_marked(marker):
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+    assert "did not stop in time" not in (tmp_path / "run.log").read_text(errors="replace")
