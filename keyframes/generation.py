@@ -13,7 +13,7 @@ from characters.references import ReferenceList, check_references, resolve_refer
 from keyframes.job_credits import charge_job
 from keyframes.model_choice import choose_model
 from keyframes.models import Candidate, Flight, GenerationJob
-from keyframes.providers.registry import ModelSpec
+from keyframes.providers.registry import MODELS, ModelSpec
 from projects.models import Cut
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from projects import services
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
 from projects.cut_text import TextConflict, save_typed_text
-from projects.forms import CutMoveForm, CutTextForm, CutTextSaveForm, ProjectForm, ReorderForm
+from projects.forms import CutMoveForm, CutTextSaveForm, ProjectForm, ReorderForm
 from projects.models import Cut, Project
 from projects.signals import answers, cut_editor_opened
 from projects.text_form import saved_text_form, text_context

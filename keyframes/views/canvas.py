@@ -14,7 +14,8 @@ from keyframes.canvas import canvas_state
 from keyframes.editor import canvas_context, controls_context
 from keyframes.flight_progress import progress_from_rows
 from keyframes.forms import GenerateForm, GenerationChoiceForm, UploadKeyframeForm
-from keyframes.generate_controls import choose_generation, save_text_and_generate
+from keyframes.generate_controls import choose_generation as keep_generation_choice
+from keyframes.generate_controls import save_text_and_generate
 from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
 from projects.access import get_owned_cut
@@ -57,7 +58,7 @@ def choose_generation(request, cut_id):
     errors = {}
     if form.is_valid():
         try:
-            choose_generation(cut=cut, **form.cleaned_data)
+            keep_generation_choice(cut=cut, **form.cleaned_data)
         except ValidationError as exc:
             errors = exc.message_dict
     else:

@@ -3,10 +3,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from characters.script_mentions import mentions_missing_from_prompt
 from characters import services
 from characters.models import Asset, Variation
 from characters.references import ReferenceList, resolve_references
+from characters.script_mentions import mentions_missing_from_prompt
 from keyframes import references as additional
 from keyframes.forms import AdditionalReferenceForm, OverrideForm
 from keyframes.models import AdditionalReference, Keyframe
