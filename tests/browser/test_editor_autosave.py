@@ -167,7 +167,8 @@ def test_on_a_phone_the_open_cut_its_images_and_the_flight_credits_stay_in_view(
 ):
     from django.urls import reverse
 
-    from keyframes.generation import run_generation, start_generation
+    from keyframes.generation import start_generation
+    from keyframes.job_runner import run_generation
 
     user = make_user(credits=50)
     project = make_project(owner=user, aspect_ratio="16:9", default_model="local-draft")
