@@ -239,7 +239,7 @@ JOB_DEADLINE_SECONDS = int(os.environ.get("JOB_DEADLINE_SECONDS", str(Q_TIMEOUT_
 FALLBACK_MODEL_KEY = "local-draft"
 
 # --- Prompt writer ------------------------------------------------------------
-PROMPT_WRITER_MODEL = os.environ.get("PROMPT_WRITER_MODEL", "gemini-2.5-flash")
+PROMPT_WRITER_MODEL = os.environ.get("PROMPT_WRITER_MODEL", "gemini-3.5-flash")
 PROMPT_WRITER_TIMEOUT_SECONDS = float(os.environ.get("PROMPT_WRITER_TIMEOUT_SECONDS", "30"))
 # How many prompts one Auto-Flight worker asks the prompt writer for at once.
 PROMPT_WRITER_CONCURRENCY = int(os.environ.get("PROMPT_WRITER_CONCURRENCY", "4"))

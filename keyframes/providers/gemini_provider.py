@@ -30,6 +30,8 @@ from keyframes.providers.base import (
 )
 from keyframes.providers.registry import ModelSpec, route_for
 
+GEMINI_API_VERSION = "v1beta"
+
 REFUSAL_REASONS = frozenset(
     {
         types.FinishReason.SAFETY,
@@ -96,14 +98,23 @@ def _client() -> genai.Client:
 
 @functools.lru_cache(maxsize=8)
 def _cached_client(api_key: str, base_url: str, timeout: float) -> genai.Client:
-    http_options = types.HttpOptions(
+    return genai.Client(api_key=api_key, http_options=http_options(base_url, timeout))
+
+
+def http_options(base_url: str, timeout: float) -> types.HttpOptions:
+    """How every Gemini call of ours is sent: pinned version, httpx, no SDK retries."""
+    return types.HttpOptions(
+        # google-genai 3 defaults to v1; imageConfig, response modalities and structured
+        # output are documented on v1beta.
+        api_version=GEMINI_API_VERSION,
         base_url=base_url or None,
         timeout=int(timeout * 1000),
         # google-genai prefers the httpx2 fork when it is installed; an httpx transport keeps
         # it on httpx like the other SDKs, so its errors (and respx) are httpx's.
         client_args={"transport": httpx.HTTPTransport()},
+        # One retry policy per provider: ours (generate_with_retries), never the SDK's too.
+        retry_options=types.HttpRetryOptions(attempts=1),
     )
-    return genai.Client(api_key=api_key, http_options=http_options)
 
 
 def _image_bytes(response: types.GenerateContentResponse, *, request_id: str) -> bytes:

@@ -4,13 +4,13 @@ import json
 import re
 
 import httpx
-import httpx2
 import pydantic
 from django.conf import settings
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
+from keyframes.providers.gemini_provider import http_options
 from keyframes.providers.mention_keeping import keep_mentions
 from keyframes.providers.prompt_brief import (
     PROMPT_MAX_CHARS,
@@ -67,12 +67,7 @@ class GeminiPromptWriter:
         )
 
     def _generate(self, request: PromptRequest) -> str:
-        http_options = genai_types.HttpOptions(
-            # google-genai 3 defaults to v1; structured output is documented on v1beta.
-            api_version="v1beta",
-            base_url=settings.GEMINI_BASE_URL or None,
-            timeout=round(settings.PROMPT_WRITER_TIMEOUT_SECONDS * 1000),
-        )
+        options = http_options(settings.GEMINI_BASE_URL, settings.PROMPT_WRITER_TIMEOUT_SECONDS)
         config = genai_types.GenerateContentConfig(
             system_instruction=SYSTEM_INSTRUCTION,
             response_mime_type="application/json",
@@ -80,16 +75,15 @@ class GeminiPromptWriter:
             temperature=0.4,
         )
         try:
-            with genai.Client(api_key=settings.GEMINI_API_KEY, http_options=http_options) as client:
+            with genai.Client(api_key=settings.GEMINI_API_KEY, http_options=options) as client:
                 response = client.models.generate_content(
                     model=settings.PROMPT_WRITER_MODEL,
                     contents=[gemini_user_text(request)],
                     config=config,
                 )
-        # google-genai 3 sends through httpx2; GOOGLE_GENAI_HTTP_CLIENT=httpx switches it to httpx.
-        except (httpx.TimeoutException, httpx2.TimeoutException) as exc:
+        except httpx.TimeoutException as exc:
             raise PromptWriterError("Gemini did not answer in time.", detail=repr(exc)) from exc
-        except (httpx.HTTPError, httpx2.HTTPError) as exc:
+        except httpx.HTTPError as exc:
             raise PromptWriterError("Gemini could not be reached.", detail=repr(exc)) from exc
         except genai_errors.APIError as exc:
             raise PromptWriterError(_api_error_message(exc), detail=str(exc)) from exc

@@ -1,8 +1,9 @@
 """Prompt writers: turn a cut's script into an image prompt that keeps the script's @mentions.
 
-Gemini 2.5 Flash writes a structured shot (JSON) when a key is configured; the offline writer is
-rule-based and deterministic. The script is creator data: it reaches Gemini only inside
-<script> delimiters, never as instructions, and whatever comes back is checked before use.
+A Gemini text model (PROMPT_WRITER_MODEL) writes a structured shot (JSON) when a key is
+configured; the offline writer is rule-based and deterministic. The script is creator data:
+it reaches Gemini only inside <script> delimiters, never as instructions, and whatever comes
+back is checked before use.
 """
 
 import logging

@@ -134,7 +134,7 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             key="gemini-2.5-flash-image",
-            label="Gemini 2.5 Flash Image",
+            label="Gemini 3.1 Flash Image",
             provider="gemini",
             credits_per_image=2,
             tier="fast",
@@ -142,7 +142,8 @@ MODELS: dict[str, ModelSpec] = {
             max_references=3,
             supports_negative_prompt=False,
             features="Google's fast image model",
-            route=Route(endpoint="gemini-2.5-flash-image", size_style="gemini"),
+            # Google retired gemini-2.5-flash-image on 2026-10-02; this is its named successor.
+            route=Route(endpoint="gemini-3.1-flash-image", size_style="gemini"),
         ),
         ModelSpec(
             key="flux-2-dev",
@@ -166,7 +167,7 @@ MODELS: dict[str, ModelSpec] = {
             max_references=14,
             supports_negative_prompt=False,
             features="Google's model for many references",
-            route=Route(endpoint="gemini-3-pro-image-preview", size_style="gemini"),
+            route=Route(endpoint="gemini-3-pro-image", size_style="gemini"),
         ),
         ModelSpec(
             key="flux-2-pro",
@@ -258,7 +259,12 @@ MODELS: dict[str, ModelSpec] = {
             max_references=10,  # read from a mirror of the Replicate schema, unconfirmed
             supports_negative_prompt=False,
             features="Many references at once",
-            route=Route(endpoint="black-forest-labs/flux-2-flex", extra=_PNG, **_REPLICATE_FLUX_2),
+            # prompt_upsampling defaults to true and would rewrite our handles and image labels.
+            route=Route(
+                endpoint="black-forest-labs/flux-2-flex",
+                extra=_constants(output_format="png", prompt_upsampling=False),
+                **_REPLICATE_FLUX_2,
+            ),
         ),
         ModelSpec(
             key=LOCAL_DRAFT_KEY,

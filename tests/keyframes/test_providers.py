@@ -171,7 +171,7 @@ def test_gemini_labels_each_reference_before_its_image(fake_provider):
     image = generate("gemini-3-pro-image", references=TWO_CHARACTERS_AND_A_LOCATION)
 
     (request,) = fake_provider.generation_requests
-    assert request.path.endswith("/models/gemini-3-pro-image-preview:generateContent")
+    assert request.path.endswith("/v1beta/models/gemini-3-pro-image:generateContent")
     assert request.headers["x-goog-api-key"] == "fake-gemini-key"
     assert gemini_parts(request.body) == [
         ("text", "Image 1: @Jake's character sheet"),
