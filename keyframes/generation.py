@@ -57,6 +57,9 @@ def plan_generation(*, cut: Cut, prompt: str, count: int, model_key: str = "") -
     has_characters = references.has_characters
     choice = choose_model(cut=cut, requested=model_key, has_characters=has_characters)
     sent, dropped = references.for_model(choice.spec.max_references)
+    if choice.spec.needs_reference and not sent:
+        message = f"{choice.spec.label} needs a reference image: mention a character or add one."
+        raise ValidationError({"prompt": message})
     return GenerationPlan(
         spec=choice.spec,
         automatic=choice.automatic,

@@ -85,6 +85,12 @@ class GenerationJob(models.Model):
         default=list, blank=True, help_text="The ordered reference list as sent."
     )
     dropped_references = models.JSONField(default=list, blank=True)
+    sent_request = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What reached the provider: served model id, input keys, each reference's "
+        "role, sha256 and pixel size.",
+    )
     credits_per_image = models.PositiveIntegerField()
     credits_charged = models.PositiveIntegerField(default=0)
     credits_refunded = models.PositiveIntegerField(default=0)
@@ -189,3 +195,29 @@ class ProviderGate(models.Model):
 
     def __str__(self):
         return self.provider
+
+
+class ProviderCheck(models.Model):
+    """One run of `manage.py check_providers`: the route table against the providers' schemas."""
+
+    ran_at = models.DateTimeField(auto_now_add=True)
+    live = models.BooleanField(default=False, help_text="Asked the providers, not only the files.")
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self):
+        kind = "live" if self.live else "offline"
+        return f"{kind} provider check · {len(self.problems)} problem(s)"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        kind = "Live" if self.live else "Offline"
+        if self.ok:
+            return f"{kind} provider check of {self.ran_at:%Y-%m-%d %H:%M}: every route matches."
+        when, first = f"{self.ran_at:%Y-%m-%d %H:%M}", "; ".join(self.problems[:3])
+        return f"{kind} provider check of {when} found {len(self.problems)} problem(s): {first}"

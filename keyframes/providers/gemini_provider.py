@@ -56,7 +56,7 @@ class GeminiProvider(KeyedProvider):
         client = _client()  # held here: a genai.Client closes its connections when collected
         with _translated_errors():
             response = client.models.generate_content(
-                model=route_for(spec).endpoint, contents=contents, config=_config(request)
+                model=route_for(spec).endpoint, contents=contents, config=generation_config(request)
             )
         request_id = response.response_id or ""
         data = _image_bytes(response, request_id=request_id)
@@ -81,7 +81,7 @@ def request_parts(request: CandidateRequest) -> list[types.Part]:
     return parts
 
 
-def _config(request: CandidateRequest) -> types.GenerateContentConfig:
+def generation_config(request: CandidateRequest) -> types.GenerateContentConfig:
     return types.GenerateContentConfig(
         response_modalities=["IMAGE"],
         image_config=types.ImageConfig(aspect_ratio=request.aspect_ratio),

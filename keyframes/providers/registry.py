@@ -59,6 +59,8 @@ class ModelSpec:
     supports_negative_prompt: bool
     features: str
     route: Route
+    # The host refuses a call without a reference image (its schema requires one).
+    needs_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ MODELS: dict[str, ModelSpec] = {
             consistency="strong",
             max_references=1,
             supports_negative_prompt=True,
+            needs_reference=True,
             features="Keeps a character's look from one sheet, no training",
             route=Route(
                 endpoint="fal-ai/instant-character",
@@ -208,6 +211,7 @@ MODELS: dict[str, ModelSpec] = {
             consistency="strong",
             max_references=1,
             supports_negative_prompt=True,
+            needs_reference=True,
             features="Built for keeping a face the same",
             # Community model: version pinned; schema beyond these inputs unconfirmed.
             route=Route(

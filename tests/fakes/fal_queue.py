@@ -5,7 +5,8 @@ GET .../requests/<id>/status → GET .../requests/<id> (result) → GET the imag
 Faults, consumed one per submitted request: rate_limit (429 on submit), server_error (500 on
 the result), moderation (422 content_policy_violation on the result), nsfw (a result flagged
 has_nsfw_concepts), malformed (a result that is not JSON), timeout (the submit times out),
-reset (the image download is cut off).
+reset (the image download is cut off). A submission its endpoint's saved contract refuses gets
+fal's 422 (an unknown endpoint, 404) before any fault is consumed.
 """
 
 import itertools
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import respx
 
+from tests.fakes.contracts import fal_rejection
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
 
 QUEUE = "https://queue.fal.run"
@@ -80,6 +82,9 @@ class FakeFalQueue:
         return self._result(submission)
 
     def _submit(self, request: httpx.Request, *, endpoint: str) -> httpx.Response:
+        if rejection := fal_rejection(endpoint, json.loads(request.content)):
+            status, body = rejection
+            return httpx.Response(status, json=body)
         with self._lock:
             fault = self._faults.popleft() if self._faults else ""
         if fault == "timeout":

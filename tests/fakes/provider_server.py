@@ -8,6 +8,8 @@ requested aspect ratio after `latency` seconds per image, and plays scripted fau
 
 It also stands in for the prompt writer: a generateContent call asking for JSON gets a shot
 whose prompt retells the script, after `prompt_latency` seconds.
+Every request is checked against the saved contracts (tests/contracts): an unknown model gets
+the host's 404, an input its schema refuses Replicate's 422 or Gemini's 400 body.
 
 Fault kinds: rate_limit (429 with Retry-After), server_error (500), moderation (Replicate: a
 failed prediction with an NSFW error; Gemini: finish reason SAFETY), malformed (a body that is
@@ -27,6 +29,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.contracts import (
+    gemini_contract,
+    gemini_not_found,
+    gemini_rejection,
+    replicate_contract,
+    replicate_rejection,
+)
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
 
 FAULT_KINDS = ("rate_limit", "server_error", "moderation", "malformed", "timeout", "reset")
@@ -40,7 +49,7 @@ _PREDICTION = re.compile(r"^/v1/predictions/([^/]+)$")
 _CANCEL = re.compile(r"^/v1/predictions/([^/]+)/cancel$")
 _VERSION = re.compile(r"^/v1/models/([^/]+)/([^/]+)/versions/([^/]+)$")
 _FILE = re.compile(r"^/files/([^/]+)$")
-_GENERATE_CONTENT = re.compile(r"^/(v1|v1beta)/models/([^/:]+):generateContent$")
+_GENERATE_CONTENT = re.compile(r"^/(v1|v1beta|v1alpha)/models/([^/:]+):generateContent$")
 
 
 @dataclass
@@ -81,6 +90,7 @@ class FakeProviderServer:
     hang_seconds: float = 5.0  # how long a "timeout" fault keeps the client waiting
     retry_after_seconds: int = 1
     include_thought_image: bool = False  # Gemini 3 style: a thought image before the answer
+    text_answer: str = "{}"  # what a Gemini text model (the prompt writer) answers
     # Replicate may answer a "Prefer: wait" request before the prediction is done.
     max_prefer_wait: float | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -271,17 +281,24 @@ class _Handler(BaseHTTPRequestHandler):
         elif record.prompt:
             self._write_prompt(record)
         elif method == "POST" and (match := _GENERATE_CONTENT.match(path)):
-            self._generate_content(record, model=match[2])
+            self._generate_content(record, model=match[2], api_version=match[1])
         else:
             self._send_json(404, {"detail": f"fake provider has no route {method} {path}"})
 
     # --- Replicate --------------------------------------------------------------------------
     def _create_prediction(self, record: RecordedRequest, *, model: str, version: str) -> None:
+        inputs = record.body.get("input", {})
+        contract = replicate_contract(model=model, version=version)
+        if contract is None:
+            self._send_json(404, {"title": "Not found", "detail": "Not found.", "status": 404})
+            return
+        if rejection := replicate_rejection(contract, inputs):
+            self._send_json(422, rejection)
+            return
         record.fault = fault = self.fake._next_fault()
         self.fake._pass_gate()
         if self._replied_with_fault(fault, replicate=True):
             return
-        inputs = record.body.get("input", {})
         prediction = _Prediction(
             id=self.fake._new_id("pred"),
             model=model,
@@ -349,7 +366,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(200, prediction.image, "image/png", cut=prediction.reset_download)
 
     # --- Gemini -----------------------------------------------------------------------------
-    def _generate_content(self, record: RecordedRequest, *, model: str) -> None:
+    def _generate_content(self, record: RecordedRequest, *, model: str, api_version: str) -> None:
+        contract = gemini_contract(model=model, api_version=api_version)
+        if contract is None:
+            self._send_json(404, gemini_not_found(model, api_version))
+            return
+        if rejection := gemini_rejection(contract, record.body):
+            self._send_json(400, rejection)
+            return
+        if contract.name == "gemini-text":
+            self._send_json(200, _gemini_text_answer(self.fake.text_answer, model))
+            return
         record.fault = fault = self.fake._next_fault()
         self.fake._pass_gate()
         if self._replied_with_fault(fault, replicate=False):
@@ -536,6 +563,11 @@ def _gemini_answer(image: bytes, model: str, response_id: str, with_thought: boo
         "modelVersion": model,
         "responseId": response_id,
     }
+
+
+def _gemini_text_answer(text: str, model: str) -> dict:
+    candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+    return {"candidates": [candidate], "modelVersion": model, "responseId": "gemini-text"}
 
 
 def _inline(image: bytes) -> dict:

@@ -303,7 +303,7 @@ def test_gemini_receives_the_assets_and_the_cut_variation(fake_gemini, story):
     cut = Cut.objects.get(pk=story.pk)
     assert cut.prompt == answer
     assert (cut.shot_size, cut.camera_movement) == ("close_up", "dolly_in")
-    assert cut.prompt_revisions.get().writer == "gemini-2.5-flash"
+    assert cut.prompt_revisions.get().writer == "gemini-3.5-flash"
 
 
 def creator_prompt(cut) -> str:

@@ -96,7 +96,7 @@ def gemini_answer(text: str) -> dict:
             }
         ],
         "usageMetadata": {"promptTokenCount": 412, "candidatesTokenCount": 96},
-        "modelVersion": "gemini-2.5-flash",
+        "modelVersion": "gemini-3.5-flash",
     }
 
 
@@ -159,7 +159,7 @@ def fake_gemini(settings):
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
     settings.GEMINI_API_KEY = "test-gemini-key"
     settings.GEMINI_BASE_URL = fake.base_url
-    settings.PROMPT_WRITER_MODEL = "gemini-2.5-flash"
+    settings.PROMPT_WRITER_MODEL = "gemini-3.5-flash"
     settings.PROMPT_WRITER_TIMEOUT_SECONDS = 5
     yield fake
     server.shutdown()
@@ -179,7 +179,7 @@ def test_gemini_request_asks_for_json_shot_with_the_script_inside_delimiters(fak
     GeminiPromptWriter().write(cafe_request(f"{CAFE_SCRIPT} They meet at @Cafe.", (SEOHEE, CAFE)))
 
     sent = fake_gemini.requests[0]
-    assert sent["path"] == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert sent["path"] == "/v1beta/models/gemini-3.5-flash:generateContent"
     assert sent["headers"]["x-goog-api-key"] == "test-gemini-key"
     config = sent["body"]["generationConfig"]
     assert config["responseMimeType"] == "application/json"
@@ -220,7 +220,7 @@ def test_gemini_answer_becomes_the_written_prompt(fake_gemini):
     written = GeminiPromptWriter().write(cafe_request())
 
     assert written.prompt == prompt
-    assert written.writer == "gemini-2.5-flash"
+    assert written.writer == "gemini-3.5-flash"
     assert written.notice == ""
     assert written.shot.shot_size == "medium"
     assert written.shot.lighting == "soft afternoon sunlight"
@@ -387,7 +387,7 @@ def test_write_prompt_uses_gemini_when_a_key_is_set(fake_gemini):
 
     written = write_prompt(cafe_request())
 
-    assert written.writer == "gemini-2.5-flash"
+    assert written.writer == "gemini-3.5-flash"
     assert written.prompt == "@Seohee sits by the window."
 
 

@@ -150,7 +150,7 @@ def test_a_rerouted_model_is_called_where_the_setting_says(fake_provider, settin
     settings.MODEL_ROUTES = {
         "flux-2-flash": {
             "provider": "replicate",
-            "endpoint": "black-forest-labs/flux-2-klein-4b",
+            "endpoint": "black-forest-labs/flux-2-dev",
             "edit_endpoint": "",
             "reference_param": "input_images",
             "size_style": "aspect_ratio",
@@ -161,7 +161,7 @@ def test_a_rerouted_model_is_called_where_the_setting_says(fake_provider, settin
     generate("flux-2-flash", references=(JAKE, CAFE))
 
     (request,) = fake_provider.generation_requests
-    assert request.path == "/v1/models/black-forest-labs/flux-2-klein-4b/predictions"
+    assert request.path == "/v1/models/black-forest-labs/flux-2-dev/predictions"
     assert len(request.body["input"]["input_images"]) == 2
     assert request.body["input"]["aspect_ratio"] == "9:16"
 

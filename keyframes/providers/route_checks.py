@@ -1,0 +1,105 @@
+"""The route table checked against the providers' saved schemas (offline), for check_providers.
+
+For every routed model and every project aspect ratio, the input we would send (with as many
+references as the model takes, and a negative prompt) is validated against the endpoint's saved
+contract. A model id or endpoint with no contract, an unknown input field or a value outside an
+enum is a problem to fix before a creator pays for a call that cannot work.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from keyframes.providers.base import CandidateRequest, ReferenceImage
+from keyframes.providers.contracts import Contract, contract_for, violations
+from keyframes.providers.gemini_provider import GEMINI_API_VERSION, generation_config
+from keyframes.providers.payload import json_input
+from keyframes.providers.registry import (
+    ASPECT_SIZES,
+    MODELS,
+    ModelSpec,
+    Route,
+    provider_name_for,
+    route_for,
+)
+
+_SAMPLE_REFERENCE = ReferenceImage("a reference", b"\x89PNG", "image/png", "character")
+
+
+@dataclass(frozen=True)
+class RouteProblem:
+    model_key: str
+    endpoint: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.model_key} ({self.endpoint}): {self.message}"
+
+
+def route_problems(contracts: list[Contract]) -> list[RouteProblem]:
+    """Every way the current route table disagrees with the saved schemas (empty when none)."""
+    problems: list[RouteProblem] = []
+    for spec in MODELS.values():
+        host = provider_name_for(spec)
+        if host == "local":
+            continue
+        route = route_for(spec)
+        for aspect_ratio in ASPECT_SIZES:
+            problems += _request_problems(contracts, spec, host, route, aspect_ratio)
+    problems += prompt_writer_problems(contracts)
+    return sorted(set(problems), key=str)
+
+
+def prompt_writer_problems(contracts: list[Contract]) -> list[RouteProblem]:
+    model = settings.PROMPT_WRITER_MODEL
+    if contract_for(contracts, host="gemini", endpoint=model) is None:
+        return [RouteProblem("prompt writer", model, "no saved Gemini contract for this model id")]
+    return []
+
+
+def _request_problems(
+    contracts: list[Contract], spec: ModelSpec, host: str, route: Route, aspect_ratio: str
+) -> list[RouteProblem]:
+    problems = []
+    for references in _reference_cases(spec):
+        request = CandidateRequest(
+            model_key=spec.key,
+            prompt="@Jake waits at @Cafe",
+            negative_prompt="blurry" if spec.supports_negative_prompt else "",
+            aspect_ratio=aspect_ratio,
+            references=references,
+            seed=1,
+        )
+        endpoint, body, path = _sent(host, route, request)
+        contract = contract_for(contracts, host=host, endpoint=endpoint)
+        if contract is None:
+            problems.append(RouteProblem(spec.key, endpoint, f"no saved {host} schema"))
+        elif host == "gemini" and contract.api_version != GEMINI_API_VERSION:
+            message = f"documented on {contract.api_version}, called on {GEMINI_API_VERSION}"
+            problems.append(RouteProblem(spec.key, endpoint, message))
+        else:
+            found = violations(contract.schema, body, path=path)
+            problems += [RouteProblem(spec.key, endpoint, v.message) for v in found]
+    return problems
+
+
+def _reference_cases(spec: ModelSpec) -> list[tuple[ReferenceImage, ...]]:
+    """No references, and as many as the model takes (fal switches endpoint on them)."""
+    cases: list[tuple[ReferenceImage, ...]] = [] if spec.needs_reference else [()]
+    if spec.max_references:
+        cases.append((_SAMPLE_REFERENCE,) * spec.max_references)
+    return cases
+
+
+def _sent(host: str, route: Route, request: CandidateRequest) -> tuple[str, dict, str]:
+    """(endpoint, the body the schema describes, the path violations are named under)."""
+    if host == "gemini":
+        config = generation_config(request).model_dump(by_alias=True, exclude_none=True)
+        config.pop("automaticFunctionCalling", None)  # the SDK keeps this one to itself
+        parts = [{"text": request.prompt}]
+        body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
+        return route.endpoint, body, "request"
+    endpoint = route.endpoint
+    if host == "fal" and request.references and route.edit_endpoint:
+        endpoint = route.edit_endpoint
+    return endpoint, json_input(route, request), "input"
