@@ -6,7 +6,15 @@ from django.db.models.functions import Coalesce
 
 from credits.models import CreditTransaction
 from keyframes.job_faults import cancel_job
-from keyframes.models import AdditionalReference, Candidate, Flight, GenerationJob, Keyframe
+from keyframes.models import (
+    AdditionalReference,
+    Candidate,
+    Flight,
+    GenerationJob,
+    Keyframe,
+    ProviderCheck,
+)
+from keyframes.provider_checks import last_provider_check
 from keyframes.provider_health import provider_health
 from keyframes.providers.registry import MODELS, unavailable_reason
 
@@ -103,6 +111,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         "references",
         "dropped_references",
         "sent_prompt",
+        "sent_request",
         "started_at",
         "finished_at",
         "created_at",
@@ -125,6 +134,9 @@ class GenerationJobAdmin(admin.ModelAdmin):
         # Creators only read "not set up on this site"; what to configure is said here.
         for reason in sorted({unavailable_reason(spec) for spec in MODELS.values()} - {""}):
             messages.info(request, f"Unavailable to creators: {reason}")
+        if check := last_provider_check():
+            level = messages.INFO if check.ok else messages.WARNING
+            messages.add_message(request, level, check.summary())
         return super().changelist_view(request, extra_context)
 
     @admin.action(description="Cancel selected jobs (refund images not yet sent)")
@@ -157,3 +169,18 @@ class FlightAdmin(admin.ModelAdmin):
     list_display = ["pk", "project", "user", "status", "credits_planned", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["project", "user"]
+
+
+@admin.register(ProviderCheck)
+class ProviderCheckAdmin(admin.ModelAdmin):
+    list_display = ["ran_at", "live", "ok", "problem_count"]
+    list_filter = ["live"]
+    readonly_fields = ["ran_at", "live", "problems"]
+
+    @admin.display(boolean=True)
+    def ok(self, check):
+        return check.ok
+
+    @admin.display(description="Problems")
+    def problem_count(self, check):
+        return len(check.problems)

@@ -1,6 +1,9 @@
 """What support staff see about jobs and providers in the admin."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from credits.services import balance_of
@@ -62,3 +65,16 @@ def test_support_can_cancel_a_queued_job_and_the_credits_come_back(fake_provider
     job.refresh_from_db()
     assert job.status == GenerationJob.Status.CANCELLED
     assert balance_of(user=user) == 100
+
+
+def test_the_last_provider_check_is_shown_on_the_jobs_page(staff_client, settings):
+    settings.MODEL_ROUTES = {"recraft-v3": {"extra": {"style": "any", "colour": "red"}}}
+    with pytest.raises(CommandError):
+        call_command("check_providers", stdout=io.StringIO())
+
+    response = staff_client.get(reverse("admin:keyframes_generationjob_changelist"))
+
+    html = response.content.decode()
+    assert "Offline provider check of" in html
+    assert "found 1 problem(s): recraft-v3 (recraft-ai/recraft-v3)" in html
+    assert "Additional property colour is not allowed" in html
