@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from PIL import Image
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
@@ -24,7 +25,9 @@ from keyframes.providers.base import (
     ReferenceImage,
     generate_with_retries,
 )
+from keyframes.providers.reference_prep import prepared_reference
 from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
+from keyframes.providers.sent_request import sent_request
 from projects.models import Cut
 
 
@@ -63,7 +66,11 @@ def run_candidates(job: GenerationJob) -> None:
         for candidate in pending:
             fail_candidate(job, candidate, references)
     else:
-        CandidateRunner(job, spec, references).run(pending)
+        runner = CandidateRunner(job, spec, references)
+        # Kept before sending: support needs it most when every candidate failed.
+        sent = sent_request(spec, runner.request(seed=0))
+        GenerationJob.objects.filter(pk=job.pk).update(sent_request=sent)
+        runner.run(pending)
 
 
 class CandidateRunner:
@@ -95,16 +102,19 @@ class CandidateRunner:
                         continue
                 self.collect(timeout=SLOT_WAIT_SECONDS if waiting else None)
 
-    def submit(self, pool: ThreadPoolExecutor, candidate: Candidate) -> None:
-        request = CandidateRequest(
+    def request(self, *, seed: int) -> CandidateRequest:
+        return CandidateRequest(
             model_key=self.spec.key,
             prompt=self.prompt,
             negative_prompt=self.job.negative_prompt,
             aspect_ratio=self.job.aspect_ratio,
             references=self.references,
-            seed=candidate.seed,
+            seed=seed,
             label_references=self.label_references,
         )
+
+    def submit(self, pool: ThreadPoolExecutor, candidate: Candidate) -> None:
+        request = self.request(seed=candidate.seed)
         self.in_flight[pool.submit(generate_with_retries, self.spec, request)] = candidate
 
     def collect(self, *, timeout: float | None) -> None:
@@ -193,11 +203,14 @@ def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | Pr
                 ErrorKind.BAD_RESPONSE,
                 f"Reference image {entry['image_name']} is missing from storage",
             )
-        images.append(
-            ReferenceImage(
-                label=entry["label"], data=data, mime_type=entry["mime_type"], role=entry["role"]
-            )
+        stored = ReferenceImage(
+            label=entry["label"], data=data, mime_type=entry["mime_type"], role=entry["role"]
         )
+        try:
+            images.append(prepared_reference(stored))
+        except (OSError, Image.DecompressionBombError) as exc:
+            detail = f"Reference image {entry['image_name']} is unreadable: {exc}"
+            return ProviderError(ErrorKind.BAD_RESPONSE, detail)
     return tuple(images)
 
 

@@ -121,6 +121,19 @@ class GenerationJob(models.Model):
     def __str__(self):
         return f"Job {self.pk} · {self.model_key} × {self.count}"
 
+    def sent_summary(self) -> str:
+        """One line on what reached the provider, for the lightbox's details."""
+        sent = self.sent_request
+        if not sent:
+            return ""
+        references = ", ".join(
+            f"{ref['role']} {ref['width']}×{ref['height']} ({ref['sha256'][:12]})"
+            for ref in sent.get("references", [])
+        )
+        inputs = ", ".join(sent.get("input_keys", []))
+        text = f"{sent.get('served_model', '')} · inputs: {inputs or 'none'}"
+        return f"{text} · references: {references}" if references else text
+
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES

@@ -42,6 +42,10 @@ class ReferenceImage:
     data: bytes
     mime_type: str
     role: str = "additional"  # character / location / additional / style
+    # Filled in by reference_prep.prepared_reference, as sent.
+    width: int = 0
+    height: int = 0
+    sha256: str = ""
 
 
 @dataclass(frozen=True)

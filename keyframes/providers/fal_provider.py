@@ -21,6 +21,7 @@ from keyframes.providers.base import (
     GeneratedImage,
     KeyedProvider,
     ProviderError,
+    ReferenceImage,
     fit_to_model,
     from_httpx_error,
     image_mime_type,
@@ -28,9 +29,12 @@ from keyframes.providers.base import (
 )
 from keyframes.providers.payload import decode_data_uri, json_input
 from keyframes.providers.registry import ModelSpec, Route, route_for
+from keyframes.providers.uploads import uploaded_url
 
 POLL_INTERVAL_SECONDS = 0.25
 MIN_START_TIMEOUT_SECONDS = 1  # fal rejects a server-side timeout of 1 s or less
+# fal keeps uploads far longer by default; an hour of reuse covers a whole Auto-Flight.
+UPLOAD_REUSE_SECONDS = 3600.0
 
 
 class FalProvider(KeyedProvider):
@@ -42,8 +46,9 @@ class FalProvider(KeyedProvider):
         self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
-        inputs = json_input(route, request)
-        request_id, result = _queued_result(_endpoint(route, request), inputs)
+        client = _cached_client(settings.FAL_KEY, settings.PROVIDER_TIMEOUT_SECONDS)
+        inputs = json_input(route, request, image_urls=_uploaded(client, route, request))
+        request_id, result = _queued_result(client, _endpoint(route, request), inputs)
         url = _image_url(result, request_id=request_id)
         with _translated_errors(request_id=request_id):
             data = _download(url)
@@ -67,9 +72,26 @@ def _cached_client(key: str, timeout: float) -> fal_client.SyncClient:
     return fal_client.SyncClient(key=key, default_timeout=timeout)
 
 
-def _queued_result(endpoint: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _uploaded(client: fal_client.SyncClient, route: Route, request: CandidateRequest) -> list[str]:
+    """The references' URLs on fal's storage, where its models read `image_urls` from."""
+    if not route.reference_param:
+        return []
+
+    def upload(reference: ReferenceImage) -> tuple[str, float]:
+        with _translated_errors():
+            url = client.upload(reference.data, reference.mime_type)
+        return url, UPLOAD_REUSE_SECONDS
+
+    return [
+        uploaded_url(provider="fal", reference=reference, upload=upload)
+        for reference in request.references
+    ]
+
+
+def _queued_result(
+    client: fal_client.SyncClient, endpoint: str, inputs: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
-    client = _cached_client(settings.FAL_KEY, timeout)
     deadline = time.monotonic() + timeout
     start_timeout = timeout if timeout > MIN_START_TIMEOUT_SECONDS else None
     with _translated_errors():

@@ -6,10 +6,12 @@ prediction finishes (`Prefer: wait`); a prediction that outlives that is polled 
 """
 
 import functools
+import io
 import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +28,7 @@ from keyframes.providers.base import (
     GeneratedImage,
     KeyedProvider,
     ProviderError,
+    ReferenceImage,
     fit_to_model,
     from_httpx_error,
     image_mime_type,
@@ -33,10 +36,12 @@ from keyframes.providers.base import (
     seconds_mentioned,
 )
 from keyframes.providers.payload import json_input
-from keyframes.providers.registry import ModelSpec, route_for
+from keyframes.providers.registry import ModelSpec, Route, route_for
+from keyframes.providers.uploads import uploaded_url
 
 FINISHED = ("succeeded", "failed", "canceled")
 MAX_PREFER_WAIT_SECONDS = 60  # Replicate holds a request at most this long
+DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600.0  # when a file comes back without expires_at
 
 
 class ReplicateProvider(KeyedProvider):
@@ -48,8 +53,8 @@ class ReplicateProvider(KeyedProvider):
         self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
-        inputs = json_input(route, request)
         client = _client()
+        inputs = json_input(route, request, image_urls=_uploaded(client, route, request))
         prediction = _finished_prediction(client, route.endpoint, inputs)
         with _translated_errors(request_id=prediction.id):
             data = FileOutput(_output_url(prediction), client).read()
@@ -60,6 +65,34 @@ class ReplicateProvider(KeyedProvider):
             request_id=prediction.id,
             sent_prompt=inputs["prompt"],
         )
+
+
+def _uploaded(client: replicate.Client, route: Route, request: CandidateRequest) -> list[str]:
+    """The references' URLs on Replicate's Files API (data URIs are for files of ~1 MB)."""
+    if not route.reference_param:
+        return []
+
+    def upload(reference: ReferenceImage) -> tuple[str, float]:
+        extension = reference.mime_type.rsplit("/", 1)[-1]
+        with _translated_errors():
+            uploaded = client.files.create(
+                io.BytesIO(reference.data),
+                filename=f"{reference.sha256 or 'reference'}.{extension}",
+                content_type=reference.mime_type,
+            )
+        return uploaded.urls["get"], _seconds_until(uploaded.expires_at)
+
+    return [
+        uploaded_url(provider="replicate", reference=reference, upload=upload)
+        for reference in request.references
+    ]
+
+
+def _seconds_until(expires_at: str | None) -> float:
+    if not expires_at:
+        return DEFAULT_UPLOAD_LIFETIME_SECONDS
+    expiry = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    return (expiry - datetime.now(UTC)).total_seconds()
 
 
 def _client() -> replicate.Client:

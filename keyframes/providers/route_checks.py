@@ -12,8 +12,7 @@ from django.conf import settings
 
 from keyframes.providers.base import CandidateRequest, ReferenceImage
 from keyframes.providers.contracts import Contract, contract_for, violations
-from keyframes.providers.gemini_provider import GEMINI_API_VERSION, generation_config
-from keyframes.providers.payload import json_input
+from keyframes.providers.gemini_provider import GEMINI_API_VERSION
 from keyframes.providers.registry import (
     ASPECT_SIZES,
     MODELS,
@@ -22,6 +21,7 @@ from keyframes.providers.registry import (
     provider_name_for,
     route_for,
 )
+from keyframes.providers.sent_request import sent_body
 
 _SAMPLE_REFERENCE = ReferenceImage("a reference", b"\x89PNG", "image/png", "character")
 
@@ -70,7 +70,8 @@ def _request_problems(
             references=references,
             seed=1,
         )
-        endpoint, body, path = _sent(host, route, request)
+        endpoint, body = sent_body(host, route, request)
+        path = "request" if host == "gemini" else "input"
         contract = contract_for(contracts, host=host, endpoint=endpoint)
         if contract is None:
             problems.append(RouteProblem(spec.key, endpoint, f"no saved {host} schema"))
@@ -89,17 +90,3 @@ def _reference_cases(spec: ModelSpec) -> list[tuple[ReferenceImage, ...]]:
     if spec.max_references:
         cases.append((_SAMPLE_REFERENCE,) * spec.max_references)
     return cases
-
-
-def _sent(host: str, route: Route, request: CandidateRequest) -> tuple[str, dict, str]:
-    """(endpoint, the body the schema describes, the path violations are named under)."""
-    if host == "gemini":
-        config = generation_config(request).model_dump(by_alias=True, exclude_none=True)
-        config.pop("automaticFunctionCalling", None)  # the SDK keeps this one to itself
-        parts = [{"text": request.prompt}]
-        body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
-        return route.endpoint, body, "request"
-    endpoint = route.endpoint
-    if host == "fal" and request.references and route.edit_endpoint:
-        endpoint = route.edit_endpoint
-    return endpoint, json_input(route, request), "input"

@@ -49,6 +49,7 @@ class FalSubmission:
 class FakeFalQueue:
     submissions: list[FalSubmission] = field(default_factory=list)
     status_polls: int = 0
+    uploads: dict[str, bytes] = field(default_factory=dict)  # fal storage, by URL
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -59,6 +60,7 @@ class FakeFalQueue:
     def mount(self, router: respx.MockRouter) -> "FakeFalQueue":
         router.route(host="queue.fal.run").mock(side_effect=self._queue)
         router.route(host="v3.fal.media").mock(side_effect=self._cdn)
+        router.route(host="rest.fal.ai").mock(side_effect=self._storage_token)
         return self
 
     def fail_next(self, n: int = 1, kind: str = "server_error") -> None:
@@ -153,7 +155,26 @@ class FakeFalQueue:
         }
 
     # --- CDN host ---------------------------------------------------------------------------
+    def _storage_token(self, request: httpx.Request) -> httpx.Response:
+        token = {
+            "token": "fake-cdn-token",
+            "token_type": "Bearer",
+            "base_url": CDN,
+            "expires_at": "2099-12-31T00:00:00+00:00",
+        }
+        return httpx.Response(200, json=token)
+
+    def _upload(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            url = f"{CDN}/files/uploads/upload-{len(self.uploads) + 1:04d}"
+            self.uploads[url] = request.content
+        return httpx.Response(200, json={"access_url": url})
+
     def _cdn(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/files/upload":
+            return self._upload(request)
+        if request.url.path.startswith("/files/uploads/"):
+            return httpx.Response(200, content=self.uploads[str(request.url)])
         request_id = request.url.path.rsplit("/", 1)[-1].removesuffix(".png")
         submission = self._by_id[request_id]
         if submission.fault == "reset":

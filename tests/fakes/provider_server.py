@@ -18,6 +18,7 @@ through the image: Replicate's file download, Gemini's response body).
 """
 
 import base64
+import hashlib
 import itertools
 import json
 import re
@@ -26,6 +27,8 @@ import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -49,6 +52,8 @@ _PREDICTION = re.compile(r"^/v1/predictions/([^/]+)$")
 _CANCEL = re.compile(r"^/v1/predictions/([^/]+)/cancel$")
 _VERSION = re.compile(r"^/v1/models/([^/]+)/([^/]+)/versions/([^/]+)$")
 _FILE = re.compile(r"^/files/([^/]+)$")
+_UPLOADS = re.compile(r"^/v1/files$")
+_UPLOAD = re.compile(r"^/v1/files/([^/]+)$")
 _GENERATE_CONTENT = re.compile(r"^/(v1|v1beta|v1alpha)/models/([^/:]+):generateContent$")
 
 
@@ -65,8 +70,31 @@ class RecordedRequest:
     finished_at: float | None = None
     fault: str = ""
     generation: bool = False  # a Replicate prediction create or a Gemini generateContent
+    raw: bytes = b""
     served_image: bytes | None = None  # the final image this request answered with
     prompt: bool = False  # a prompt writer call (Gemini text, JSON answer)
+
+
+@dataclass
+class Upload:
+    id: str
+    name: str
+    content_type: str
+    data: bytes
+
+    def as_json(self, api_root: str) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "etag": self.id,
+            "checksums": {"sha256": hashlib.sha256(self.data).hexdigest()},
+            "metadata": {},
+            "created_at": "2026-12-06T00:00:00Z",
+            "expires_at": "2099-12-31T00:00:00Z",
+            "urls": {"get": f"{api_root}/files/{self.id}"},
+        }
 
 
 @dataclass
@@ -95,6 +123,7 @@ class FakeProviderServer:
     max_prefer_wait: float | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
     max_in_flight: int = 0  # generation calls only, each from its arrival to its answer
+    uploads: dict[str, Upload] = field(default_factory=dict)  # Replicate Files API, by id
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -262,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             started_at=time.monotonic(),
             generation=self.command == "POST" and _is_generation(path) and not prompt,
             prompt=prompt,
+            raw=raw,
         )
 
     def _route(self, record: RecordedRequest) -> None:
@@ -276,6 +306,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._cancel_prediction(match[1])
         elif method == "GET" and (match := _VERSION.match(path)):
             self._send_json(200, _version_json(match[3]))
+        elif method == "POST" and _UPLOADS.match(path):
+            self._create_upload(record)
+        elif method == "GET" and (match := _UPLOAD.match(path)):
+            self._send_upload(match[1])
         elif method == "GET" and (match := _FILE.match(path)):
             self._send_file(match[1])
         elif record.prompt:
@@ -357,6 +391,33 @@ class _Handler(BaseHTTPRequestHandler):
                 "cancel": f"{self.fake.replicate_base_url}/predictions/{prediction.id}/cancel",
             },
         }
+
+    def _create_upload(self, record: RecordedRequest) -> None:
+        """Replicate's Files API: a multipart `content` part in, a file object out."""
+        content_type = record.headers.get("content-type", "")
+        message = BytesParser(policy=default_policy).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + record.raw
+        )
+        part = next(
+            p
+            for p in message.iter_parts()
+            if p.get_param("name", header="content-disposition") == "content"
+        )
+        upload = Upload(
+            id=self.fake._new_id("file"),
+            name=part.get_filename() or "file",
+            content_type=part.get_content_type(),
+            data=part.get_payload(decode=True),
+        )
+        self.fake.uploads[upload.id] = upload
+        self._send_json(201, upload.as_json(self.fake.replicate_base_url))
+
+    def _send_upload(self, file_id: str) -> None:
+        upload = self.fake.uploads.get(file_id)
+        if upload is None:
+            self._send_json(404, {"detail": "Not found."})
+            return
+        self._send_bytes(200, upload.data, upload.content_type)
 
     def _send_file(self, name: str) -> None:
         prediction = self.fake._predictions.get(name.removesuffix(".png"))
@@ -575,6 +636,11 @@ def _inline(image: bytes) -> dict:
 
 
 # --- reading what the SDKs sent -------------------------------------------------------------
+def uploaded_bytes(server: FakeProviderServer, url: str) -> bytes:
+    """The bytes behind a Replicate file URL our client put in an input."""
+    return server.uploads[url.rsplit("/", 1)[-1]].data
+
+
 def data_uri_bytes(uri: str) -> bytes:
     header, _, encoded = uri.partition(",")
     assert header.startswith("data:") and header.endswith(";base64"), header

@@ -11,7 +11,7 @@ from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
 from keyframes.models import Keyframe
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
-from tests.fakes.provider_server import data_uri_bytes
+from tests.fakes.provider_server import uploaded_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -59,4 +59,4 @@ def test_previous_cuts_keyframe_is_offered_first_added_in_one_action_and_sent_la
     sent = fake_provider.replicate_inputs()[0]["input_images"]
     assert len(sent) == 3
     with last_frame.image.open("rb") as stored:
-        assert data_uri_bytes(sent[-1]) == stored.read()
+        assert uploaded_bytes(fake_provider, sent[-1]) == stored.read()

@@ -7,7 +7,7 @@ import pytest
 from keyframes.providers.base import ErrorKind, ProviderError, generate_with_retries
 from keyframes.providers.registry import get_model
 from tests.fakes.images import png_size
-from tests.fakes.provider_server import data_uri_bytes, data_uri_mime_type, gemini_parts
+from tests.fakes.provider_server import gemini_parts, uploaded_bytes
 from tests.keyframes.provider_requests import (
     CAFE,
     CAPTION,
@@ -35,12 +35,12 @@ def test_flux_2_pro_sends_labelled_references_in_order(fake_provider):
     assert request.headers["authorization"] == "Bearer r8_fake-token"
     sent = request.body["input"]
     assert sent["prompt"] == f"{CAPTION} {PROMPT}"
-    assert [data_uri_bytes(uri) for uri in sent["input_images"]] == [
+    assert [uploaded_bytes(fake_provider, url) for url in sent["input_images"]] == [
         JAKE.data,
         SEOHEE.data,
         CAFE.data,
     ]
-    assert {data_uri_mime_type(uri) for uri in sent["input_images"]} == {"image/png"}
+    assert {upload.content_type for upload in fake_provider.uploads.values()} == {"image/png"}
     assert sent["aspect_ratio"] == "9:16"
     assert sent["seed"] == 1234
     assert image.sent_prompt == sent["prompt"]
@@ -81,14 +81,14 @@ def test_flux_2_dev_keeps_only_its_first_four_references(fake_provider):
     generate("flux-2-dev", references=references)
 
     sent = fake_provider.replicate_inputs()[0]["input_images"]
-    assert [data_uri_bytes(uri) for uri in sent] == [r.data for r in references[:4]]
+    assert [uploaded_bytes(fake_provider, url) for url in sent] == [r.data for r in references[:4]]
 
 
 def test_flux_kontext_pro_sends_one_reference_as_input_image(fake_provider):
     generate("flux-kontext-pro", references=(JAKE, SEOHEE))
 
     sent = fake_provider.replicate_inputs()[0]
-    assert data_uri_bytes(sent["input_image"]) == JAKE.data
+    assert uploaded_bytes(fake_provider, sent["input_image"]) == JAKE.data
     assert "input_images" not in sent
     assert sent["prompt"] == PROMPT
 
@@ -113,7 +113,7 @@ def test_ip_adapter_faceid_runs_the_pinned_version(fake_provider):
     body = creates[0].body
     assert body["version"] == FAKE_VERSION
     sent = body["input"]
-    assert data_uri_bytes(sent["face_image"]) == JAKE.data
+    assert uploaded_bytes(fake_provider, sent["face_image"]) == JAKE.data
     assert (sent["width"], sent["height"]) == (896, 1120)
     assert sent["negative_prompt"] == "blurry"
     assert sent["agree_to_research_only"] is True
@@ -253,7 +253,7 @@ def test_flux_2_turbo_with_references_uses_the_edit_endpoint(fake_fal):
     (submission,) = fake_fal.submissions
     assert submission.endpoint == "fal-ai/flux-2/turbo/edit"
     sent = submission.arguments
-    assert [data_uri_bytes(uri) for uri in sent["image_urls"]] == [r.data for r in references[:4]]
+    assert [fake_fal.uploads[url] for url in sent["image_urls"]] == [r.data for r in references[:4]]
     assert sent["image_size"] == {"width": 896, "height": 1120}
     assert sent["prompt"].startswith("Image 1 is @Jake's character sheet, image 2 is")
     assert image.sent_prompt == sent["prompt"]
@@ -265,7 +265,7 @@ def test_instant_character_sends_one_image_url_and_the_negative_prompt(fake_fal)
     (submission,) = fake_fal.submissions
     assert submission.endpoint == "fal-ai/instant-character"
     sent = submission.arguments
-    assert data_uri_bytes(sent["image_url"]) == JAKE.data
+    assert fake_fal.uploads[sent["image_url"]] == JAKE.data
     assert sent["negative_prompt"] == "blurry"
     assert sent["image_size"] == "portrait_16_9"
     assert sent["prompt"] == PROMPT
