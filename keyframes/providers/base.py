@@ -31,6 +31,7 @@ MODERATION_WORDS = (
     "content policy",
     "content_policy",
     "prohibited",
+    "moderated",
 )
 # Retrying a failed call makes a second paid request, so a provider outage is retried once.
 PROVIDER_DOWN_RETRIES = 1
@@ -75,6 +76,8 @@ class ErrorKind(StrEnum):
     BAD_RESPONSE = "bad_response"
     PROVIDER_DOWN = "provider_down"
     NOT_CONFIGURED = "not_configured"
+    NO_IMAGE = "no_image"  # the model answered, but without an image
+    NO_FACE = "no_face"  # a face model found no face in its reference
 
 
 USER_MESSAGES = {
@@ -92,6 +95,13 @@ USER_MESSAGES = {
     ErrorKind.PROVIDER_DOWN: "The image provider is unavailable at the moment. Try again later.",
     ErrorKind.NOT_CONFIGURED: (
         "This model is not set up on this server. Pick another model or ask support."
+    ),
+    ErrorKind.NO_IMAGE: (
+        "The model answered without an image this time. Try again, or reword the prompt."
+    ),
+    ErrorKind.NO_FACE: (
+        "This model needs a clearly visible face in its reference image and found none. "
+        "Use a character sheet that shows the face, or pick another model."
     ),
 }
 
@@ -120,6 +130,8 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str
+    # Error kinds the provider's SDK already retries itself; ours must not retry them again.
+    sdk_retries: frozenset["ErrorKind"]
 
     def unavailable_reason(self) -> str:
         """Empty when the provider can be called, else what an operator must do."""
@@ -133,6 +145,7 @@ class KeyedProvider:
     name: str
     key_setting: str
     family: str  # how the reason names the provider's models
+    sdk_retries: frozenset[ErrorKind] = frozenset()
 
     def unavailable_reason(self) -> str:
         if getattr(settings, self.key_setting):
@@ -215,6 +228,8 @@ def generate_with_retries(
         try:
             return provider.generate(spec, request)
         except ProviderError as error:
+            if error.kind in provider.sdk_retries:
+                raise  # the SDK spent its own retries already: one policy per provider
             delay = retry_delay(error, retries_so_far=retries[error.kind])
             if delay is None:
                 raise

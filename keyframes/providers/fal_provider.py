@@ -41,6 +41,9 @@ class FalProvider(KeyedProvider):
     name = "fal"
     key_setting = "FAL_KEY"
     family = "fal.ai"
+    # fal-client retries 429, 408/409 and connection errors up to 10 times inside each call
+    # (no setting turns that off), within the call's own timeout; we add none on top.
+    sdk_retries = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.PROVIDER_DOWN})
 
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
         self.require_configured()

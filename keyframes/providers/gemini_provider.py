@@ -40,8 +40,11 @@ REFUSAL_REASONS = frozenset(
         types.FinishReason.SPII,
         types.FinishReason.IMAGE_SAFETY,
         types.FinishReason.IMAGE_PROHIBITED_CONTENT,
+        types.FinishReason.IMAGE_RECITATION,
     }
 )
+# The model stopped without an image and without naming a rule.
+NO_IMAGE_REASONS = frozenset({types.FinishReason.IMAGE_OTHER, types.FinishReason.NO_IMAGE})
 
 
 class GeminiProvider(KeyedProvider):
@@ -134,11 +137,21 @@ def _no_image_error(
 ) -> ProviderError:
     block_reason = response.prompt_feedback.block_reason if response.prompt_feedback else None
     finish_reason = candidate.finish_reason if candidate else None
-    text = " ".join(part.text for part in (response.parts or []) if part.text)
+    text = " ".join(p.text for p in (response.parts or []) if p.text and not p.thought)
     detail = f"no image; finish_reason={finish_reason} block_reason={block_reason} text={text!r}"
-    refused = block_reason is not None or finish_reason in REFUSAL_REASONS
-    kind = ErrorKind.MODERATION if refused else ErrorKind.BAD_RESPONSE
-    return ProviderError(kind, detail, request_id=request_id)
+    return ProviderError(
+        _no_image_kind(block_reason, finish_reason, text), detail, request_id=request_id
+    )
+
+
+def _no_image_kind(block_reason, finish_reason, text: str) -> ErrorKind:
+    if block_reason is not None or finish_reason in REFUSAL_REASONS:
+        return ErrorKind.MODERATION
+    if text:  # it answered in words instead: a refusal, or an explanation of one
+        return ErrorKind.MODERATION if mentions_moderation(text) else ErrorKind.NO_IMAGE
+    if finish_reason in NO_IMAGE_REASONS:
+        return ErrorKind.NO_IMAGE
+    return ErrorKind.BAD_RESPONSE
 
 
 @contextmanager

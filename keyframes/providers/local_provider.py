@@ -12,6 +12,7 @@ from keyframes.providers.registry import ModelSpec
 
 class LocalDraftProvider:
     name = "local"
+    sdk_retries: frozenset = frozenset()
 
     def unavailable_reason(self) -> str:
         return ""

@@ -40,7 +40,7 @@ class Route:
     reference_param: str = ""
     reference_is_list: bool = False
     size_style: str = (
-        "aspect_ratio"  # "aspect_ratio" | "fal_image_size" | "width_height" | "gemini"
+        "aspect_ratio"  # "aspect_ratio" | "fal_image_size" | "[sd15_]width_height" | "gemini"
     )
     negative_param: str = ""
     seed_param: str = "seed"
@@ -61,6 +61,8 @@ class ModelSpec:
     route: Route
     # The host refuses a call without a reference image (its schema requires one).
     needs_reference: bool = False
+    # Why the default route must not be used here; a MODEL_ROUTES entry for the model lifts it.
+    unavailable_by_default: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,18 @@ class AspectSize:
     height: int
 
 
-# fal has presets for three ratios; 4:5 needs an explicit size. Width/height (IP-Adapter,
-# an SDXL model) uses sizes of about one megapixel in multiples of 32.
+# fal has presets for three ratios; 4:5 needs an explicit size. Width/height uses sizes of
+# about one megapixel in multiples of 32.
 ASPECT_SIZES = {
     "9:16": AspectSize("portrait_16_9", 768, 1344),
     "16:9": AspectSize("landscape_16_9", 1344, 768),
     "1:1": AspectSize("square_hd", 1024, 1024),
     "4:5": AspectSize(MappingProxyType({"width": 896, "height": 1120}), 896, 1120),
 }
+
+
+# Stable Diffusion 1.5 models (IP-Adapter Face ID) degrade far from their 512 px training size.
+SD15_SIZES = {"9:16": (512, 896), "16:9": (896, 512), "1:1": (512, 512), "4:5": (512, 640)}
 
 
 class UnknownModel(ValueError):
@@ -213,6 +219,12 @@ MODELS: dict[str, ModelSpec] = {
             supports_negative_prompt=True,
             needs_reference=True,
             features="Built for keeping a face the same",
+            unavailable_by_default=(
+                "IP-Adapter Face ID is off: its hosted versions are licensed for research only "
+                "(lucataco/ip-adapter-faceid asks agree_to_research_only; fal lists its "
+                "endpoint as research only). An operator may route it with MODEL_ROUTES once a "
+                "commercially licensed host is confirmed (see docs/PROVIDERS.md)."
+            ),
             # Community model: version pinned; schema beyond these inputs unconfirmed.
             route=Route(
                 endpoint=(
@@ -220,7 +232,7 @@ MODELS: dict[str, ModelSpec] = {
                     "fb81ef963e74776af72e6f380949013533d46dd5c6228a9e586c57db6303d7cd"
                 ),
                 reference_param="face_image",
-                size_style="width_height",
+                size_style="sd15_width_height",
                 negative_param="negative_prompt",
                 extra=_constants(num_outputs=1, agree_to_research_only=True),
             ),
@@ -330,6 +342,8 @@ def provider_for(spec: ModelSpec) -> "Provider":
 
 def unavailable_reason(spec: ModelSpec) -> str:
     """Empty when the model can be used here, else what an operator must configure."""
+    if spec.unavailable_by_default and spec.key not in settings.MODEL_ROUTES:
+        return spec.unavailable_by_default
     return provider_for(spec).unavailable_reason()
 
 
@@ -346,4 +360,7 @@ def size_inputs(size_style: str, aspect_ratio: str) -> dict[str, Any]:
         return {"image_size": image_size if isinstance(image_size, str) else dict(image_size)}
     if size_style == "width_height":
         return {"width": size.width, "height": size.height}
+    if size_style == "sd15_width_height":
+        width, height = SD15_SIZES[aspect_ratio]
+        return {"width": width, "height": height}
     raise ValueError(f"Size style {size_style!r} has no JSON inputs")

@@ -1,8 +1,11 @@
 """Models served by Replicate, through the official `replicate` client.
 
-One prediction per candidate. The create call asks Replicate to hold the response until the
-prediction finishes (`Prefer: wait`); a prediction that outlives that is polled until
-`PROVIDER_TIMEOUT_SECONDS` have passed, then cancelled so it stops costing money.
+One prediction per candidate. The create holds for at most `CREATE_HOLD_SECONDS`
+(`Prefer: wait=1`; the client then reads for 1.5 s), so its id is in hand almost at once; the
+prediction is then polled by id until it finishes or `PROVIDER_TIMEOUT_SECONDS` have passed,
+and cancelled at that deadline so it stops costing money. A create held open for a minute that
+timed out would leave a running prediction we could not name. (`wait=False` is worse: the
+client then sends the create with no timeout at all.)
 """
 
 import functools
@@ -40,7 +43,9 @@ from keyframes.providers.registry import ModelSpec, Route, route_for
 from keyframes.providers.uploads import uploaded_url
 
 FINISHED = ("succeeded", "failed", "canceled")
-MAX_PREFER_WAIT_SECONDS = 60  # Replicate holds a request at most this long
+CREATE_HOLD_SECONDS = 1
+# A face model whose detector found no face fails with this (IP-Adapter Face ID's IndexError).
+NO_FACE_ERRORS = ("IndexError", "list index out of range", "no face")
 DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600.0  # when a file comes back without expires_at
 
 
@@ -113,7 +118,7 @@ def _finished_prediction(client: replicate.Client, endpoint: str, inputs: dict) 
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
     deadline = time.monotonic() + timeout
     with _translated_errors():
-        prediction = _create_prediction(client, endpoint, inputs, wait=_prefer_wait(timeout))
+        prediction = _create_prediction(client, endpoint, inputs)
     with _translated_errors(request_id=prediction.id):
         while prediction.status not in FINISHED:
             if time.monotonic() >= deadline:
@@ -127,17 +132,11 @@ def _finished_prediction(client: replicate.Client, endpoint: str, inputs: dict) 
     return prediction
 
 
-def _prefer_wait(timeout: float) -> int:
-    return max(1, min(MAX_PREFER_WAIT_SECONDS, int(timeout)))
-
-
-def _create_prediction(
-    client: replicate.Client, endpoint: str, inputs: dict, *, wait: int
-) -> Prediction:
+def _create_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
     model, _, version = endpoint.partition(":")
     if version:  # a community model has no model endpoint, only versions
-        return client.predictions.create(version=version, input=inputs, wait=wait)
-    return client.models.predictions.create(model=model, input=inputs, wait=wait)
+        return client.predictions.create(version=version, input=inputs, wait=CREATE_HOLD_SECONDS)
+    return client.models.predictions.create(model=model, input=inputs, wait=CREATE_HOLD_SECONDS)
 
 
 def _cancel(prediction: Prediction) -> None:
@@ -152,6 +151,8 @@ def _failed_prediction_error(prediction: Prediction) -> ProviderError:
         kind = ErrorKind.PROVIDER_DOWN
     elif mentions_moderation(str(prediction.error)):
         kind = ErrorKind.MODERATION
+    elif any(sign.lower() in str(prediction.error).lower() for sign in NO_FACE_ERRORS):
+        kind = ErrorKind.NO_FACE
     else:
         kind = ErrorKind.BAD_RESPONSE
     return ProviderError(kind, detail, request_id=prediction.id)

@@ -50,6 +50,7 @@ class FakeFalQueue:
     submissions: list[FalSubmission] = field(default_factory=list)
     status_polls: int = 0
     uploads: dict[str, bytes] = field(default_factory=dict)  # fal storage, by URL
+    rate_limited_submits: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,6 +93,8 @@ class FakeFalQueue:
         if fault == "timeout":
             raise httpx.ReadTimeout("fake fal: no answer", request=request)
         if fault == "rate_limit":
+            with self._lock:
+                self.rate_limited_submits += 1
             return httpx.Response(
                 429, headers={"Retry-After": "1"}, json={"detail": "Rate limit exceeded"}
             )

@@ -41,10 +41,35 @@ from tests.fakes.contracts import (
 )
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
 
-FAULT_KINDS = ("rate_limit", "server_error", "moderation", "malformed", "timeout", "reset")
 REPLICATE_MODERATION_ERROR = (
     "NSFW content detected: the input or output was flagged as sensitive. (E005)"
 )
+FAULT_KINDS = (
+    "rate_limit",
+    "server_error",
+    "moderation",
+    "malformed",
+    "timeout",
+    "reset",
+    # Replicate: a failed prediction with this error text; Gemini: a candidate without image.
+    "moderated",
+    "no_face",
+    "no_image",
+    "image_other",
+    "text_refusal",
+    "text_only",
+)
+REPLICATE_FAILURES = {
+    "moderation": REPLICATE_MODERATION_ERROR,
+    "moderated": "The output was moderated by the model's safety filter.",
+    "no_face": "Traceback (most recent call last): ... IndexError: list index out of range",
+}
+GEMINI_IMAGELESS = {
+    "no_image": ("NO_IMAGE", ""),
+    "image_other": ("IMAGE_OTHER", ""),
+    "text_refusal": ("STOP", "I can't make that image: it goes against my content policy."),
+    "text_only": ("STOP", "Here is a cosy cafe scene with two friends sharing coffee."),
+}
 
 _MODEL_PREDICTIONS = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions$")
 _VERSION_PREDICTIONS = re.compile(r"^/v1/predictions$")
@@ -344,8 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             reset_download=fault == "reset",
             image=png_image(_replicate_size(inputs), seed=inputs.get("seed")),
         )
-        if fault == "moderation":
-            prediction.status, prediction.error = "failed", REPLICATE_MODERATION_ERROR
+        if fault in REPLICATE_FAILURES:
+            prediction.status, prediction.error = "failed", REPLICATE_FAILURES[fault]
         record.served_image = prediction.image
         self.fake._predictions[prediction.id] = prediction
         wait = _prefer_wait_seconds(record.headers.get("prefer", ""))
@@ -445,6 +470,13 @@ class _Handler(BaseHTTPRequestHandler):
         response_id = self.fake._new_id("gemini-")
         if fault == "moderation":
             candidate = {"finishReason": "SAFETY", "index": 0}
+            self._send_json(200, {"candidates": [candidate], "responseId": response_id})
+            return
+        if fault in GEMINI_IMAGELESS:
+            reason, text = GEMINI_IMAGELESS[fault]
+            candidate = {"finishReason": reason, "index": 0}
+            if text:
+                candidate["content"] = {"role": "model", "parts": [{"text": text}]}
             self._send_json(200, {"candidates": [candidate], "responseId": response_id})
             return
         self.fake._pause(self.fake.latency)

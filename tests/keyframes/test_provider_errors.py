@@ -21,6 +21,8 @@ USER_WORDING = {
     ErrorKind.BAD_RESPONSE: "did not return a usable image",
     ErrorKind.TIMEOUT: "took too long",
     ErrorKind.NOT_CONFIGURED: "not set up on this server",
+    ErrorKind.NO_IMAGE: "answered without an image",
+    ErrorKind.NO_FACE: "found none",
 }
 
 
@@ -182,3 +184,63 @@ def test_unconfigured_provider_says_what_to_set(
 def test_configured_providers_are_available(fake_provider, fake_fal):
     for key in ["flux-2-pro", "flux-2-flash", "gemini-3-pro-image", "local-draft"]:
         assert unavailable_reason(get_model(key)) == ""
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        ("no_image", ErrorKind.NO_IMAGE),
+        ("image_other", ErrorKind.NO_IMAGE),
+        ("text_refusal", ErrorKind.MODERATION),
+        ("text_only", ErrorKind.NO_IMAGE),
+    ],
+)
+def test_a_gemini_answer_without_an_image_says_why(fake_provider, no_retries, fault, kind):
+    fake_provider.fail_next(1, fault)
+
+    with pytest.raises(ProviderError) as caught:
+        generate_once("gemini-3-pro-image")
+
+    assert caught.value.kind == kind
+    assert USER_WORDING[kind] in caught.value.user_message
+
+
+def test_a_moderated_replicate_output_is_a_moderation_refusal(fake_provider, no_retries):
+    fake_provider.fail_next(1, "moderated")
+
+    with pytest.raises(ProviderError) as caught:
+        generate_once("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.MODERATION
+
+
+def test_a_face_model_without_a_face_in_its_reference_says_so(fake_provider, no_retries):
+    fake_provider.fail_next(1, "no_face")
+
+    with pytest.raises(ProviderError) as caught:
+        generate_once("ip-adapter-faceid", references=(JAKE,))
+
+    assert caught.value.kind == ErrorKind.NO_FACE
+    assert "needs a clearly visible face" in caught.value.user_message
+    assert "IndexError" in caught.value.detail
+
+
+def test_ip_adapter_face_id_is_off_until_an_operator_routes_it(fake_provider, settings):
+    spec = get_model("ip-adapter-faceid")
+
+    assert "licensed for research only" in unavailable_reason(spec)
+
+    settings.MODEL_ROUTES = {"ip-adapter-faceid": {"provider": "replicate"}}
+    assert unavailable_reason(spec) == ""
+
+
+def test_fal_rate_limits_are_retried_by_fal_client_alone(fake_fal, settings):
+    settings.PROVIDER_MAX_RETRIES = 3
+    fake_fal.fail_next(2, "rate_limit")
+
+    image = generate_with_retries(get_model("flux-2-flash"), candidate("flux-2-flash"))
+
+    # fal-client re-sent the submit itself; we never submitted a second request of our own.
+    assert image.request_id == fake_fal.submissions[0].request_id
+    assert len(fake_fal.submissions) == 1
+    assert fake_fal.rate_limited_submits == 2

@@ -114,7 +114,7 @@ def test_ip_adapter_faceid_runs_the_pinned_version(fake_provider):
     assert body["version"] == FAKE_VERSION
     sent = body["input"]
     assert uploaded_bytes(fake_provider, sent["face_image"]) == JAKE.data
-    assert (sent["width"], sent["height"]) == (896, 1120)
+    assert (sent["width"], sent["height"]) == (512, 640)  # SD 1.5 native
     assert sent["negative_prompt"] == "blurry"
     assert sent["agree_to_research_only"] is True
     assert sent["num_outputs"] == 1
