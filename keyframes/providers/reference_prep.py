@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import io
 
+from django.core.cache import cache
 from PIL import Image, ImageOps
 
 from keyframes.providers.base import ReferenceImage
@@ -17,10 +18,26 @@ from keyframes.providers.base import ReferenceImage
 MAX_REFERENCE_EDGE = 2048
 MAX_REFERENCE_BYTES = 1_500_000
 JPEG_QUALITIES = (92, 85, 78)
+PREPARED_CACHE_SECONDS = 6 * 3600
 
 
 def prepared_reference(reference: ReferenceImage) -> ReferenceImage:
-    """The reference within the edge and byte limits, with its sha256 and pixel size."""
+    """The reference within the edge and byte limits, with its sha256 and pixel size.
+
+    Kept in the cache by the original's sha256: an Auto-Flight sends the same sheets with
+    every cut, and scaling a 40 MP sheet takes longer than a whole fast generation."""
+    key = f"prepared-reference:{hashlib.sha256(reference.data).hexdigest()}"
+    cached = cache.get(key)
+    if cached is not None:
+        data, mime_type, size = cached
+        return _described(reference, data, mime_type, size)
+    prepared = _prepare(reference)
+    size = (prepared.width, prepared.height)
+    cache.set(key, (prepared.data, prepared.mime_type, size), timeout=PREPARED_CACHE_SECONDS)
+    return prepared
+
+
+def _prepare(reference: ReferenceImage) -> ReferenceImage:
     with Image.open(io.BytesIO(reference.data)) as opened:
         image = ImageOps.exif_transpose(opened)
         image.load()

@@ -16,6 +16,18 @@ def replicate_contract(*, model: str, version: str) -> Contract | None:
     return contract_for(CONTRACTS, host="replicate", endpoint=model)
 
 
+def replicate_model_contract(model: str) -> Contract | None:
+    """The contract of a model, whether we call its model endpoint or a pinned version."""
+    return next(
+        (
+            c
+            for c in CONTRACTS
+            if c.host == "replicate" and any(e.partition(":")[0] == model for e in c.endpoints)
+        ),
+        None,
+    )
+
+
 def replicate_rejection(contract: Contract, inputs: dict) -> dict | None:
     """Replicate's 422 body for an input its schema refuses, else None."""
     found = violations(contract.schema, inputs, path="input")

@@ -37,6 +37,7 @@ from tests.fakes.contracts import (
     gemini_not_found,
     gemini_rejection,
     replicate_contract,
+    replicate_model_contract,
     replicate_rejection,
 )
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
@@ -76,6 +77,8 @@ _VERSION_PREDICTIONS = re.compile(r"^/v1/predictions$")
 _PREDICTION = re.compile(r"^/v1/predictions/([^/]+)$")
 _CANCEL = re.compile(r"^/v1/predictions/([^/]+)/cancel$")
 _VERSION = re.compile(r"^/v1/models/([^/]+)/([^/]+)/versions/([^/]+)$")
+_MODEL = re.compile(r"^/v1/models/([^/]+)/([^/]+)$")
+_GEMINI_MODEL = re.compile(r"^/(v1|v1beta)/models/([^/:]+)$")
 _FILE = re.compile(r"^/files/([^/]+)$")
 _UPLOADS = re.compile(r"^/v1/files$")
 _UPLOAD = re.compile(r"^/v1/files/([^/]+)$")
@@ -144,11 +147,15 @@ class FakeProviderServer:
     retry_after_seconds: int = 1
     include_thought_image: bool = False  # Gemini 3 style: a thought image before the answer
     text_answer: str = "{}"  # what a Gemini text model (the prompt writer) answers
+    output_megapixels: float = 0.0  # 0: small 256 px images; else images of about this size
     # Replicate may answer a "Prefer: wait" request before the prediction is done.
     max_prefer_wait: float | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
     max_in_flight: int = 0  # generation calls only, each from its arrival to its answer
     uploads: dict[str, Upload] = field(default_factory=dict)  # Replicate Files API, by id
+    # For check_providers --live: a Replicate model's live Input schema, and retired ids.
+    live_schemas: dict[str, dict] = field(default_factory=dict)
+    retired: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -330,7 +337,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "POST" and (match := _CANCEL.match(path)):
             self._cancel_prediction(match[1])
         elif method == "GET" and (match := _VERSION.match(path)):
-            self._send_json(200, _version_json(match[3]))
+            self._send_json(200, self._version_json(match[3], model=f"{match[1]}/{match[2]}"))
+        elif method == "GET" and (match := _MODEL.match(path)):
+            self._send_model(f"{match[1]}/{match[2]}")
+        elif method == "GET" and (match := _GEMINI_MODEL.match(path)):
+            self._send_gemini_model(match[2], api_version=match[1])
         elif method == "POST" and _UPLOADS.match(path):
             self._create_upload(record)
         elif method == "GET" and (match := _UPLOAD.match(path)):
@@ -367,7 +378,10 @@ class _Handler(BaseHTTPRequestHandler):
             ready_at=time.monotonic() + self.fake.latency,
             as_list=bool(version),  # version-pinned community models return a list here
             reset_download=fault == "reset",
-            image=png_image(_replicate_size(inputs), seed=inputs.get("seed")),
+            image=png_image(
+                _scaled(_replicate_size(inputs), self.fake.output_megapixels),
+                seed=inputs.get("seed"),
+            ),
         )
         if fault in REPLICATE_FAILURES:
             prediction.status, prediction.error = "failed", REPLICATE_FAILURES[fault]
@@ -450,6 +464,51 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"detail": "Not found."})
             return
         self._send_bytes(200, prediction.image, "image/png", cut=prediction.reset_download)
+
+    def _version_json(self, version_id: str, *, model: str) -> dict:
+        output = {"type": "array", "items": {"type": "string", "format": "uri"}}
+        contract = replicate_model_contract(model)
+        schemas = {"Output": output}
+        if contract is not None:
+            schemas["Input"] = self.fake.live_schemas.get(model, contract.schema)
+        return {
+            "id": version_id,
+            "created_at": "2025-01-01T00:00:00Z",
+            "cog_version": "0.9.0",
+            "openapi_schema": {"components": {"schemas": schemas}},
+        }
+
+    def _send_model(self, model: str) -> None:
+        """GET /v1/models/{owner}/{name}: the model and its latest version's schema."""
+        if replicate_model_contract(model) is None or model in self.fake.retired:
+            self._send_json(404, {"title": "Not found", "detail": "Not found.", "status": 404})
+            return
+        owner, name = model.split("/")
+        self._send_json(
+            200,
+            {
+                "url": f"https://replicate.com/{model}",
+                "owner": owner,
+                "name": name,
+                "description": "",
+                "visibility": "public",
+                "github_url": None,
+                "paper_url": None,
+                "license_url": None,
+                "run_count": 1,
+                "cover_image_url": None,
+                "default_example": None,
+                "latest_version": self._version_json("latest", model=model),
+            },
+        )
+
+    def _send_gemini_model(self, model: str, *, api_version: str) -> None:
+        if gemini_contract(model=model, api_version=api_version) is None or (
+            model in self.fake.retired
+        ):
+            self._send_json(404, gemini_not_found(model, api_version))
+            return
+        self._send_json(200, {"name": f"models/{model}", "displayName": model, "version": "1"})
 
     # --- Gemini -----------------------------------------------------------------------------
     def _generate_content(self, record: RecordedRequest, *, model: str, api_version: str) -> None:
@@ -627,20 +686,17 @@ def _prefer_wait_seconds(prefer: str) -> float | None:
     return float(seconds) if seconds else 60.0
 
 
+def _scaled(size: tuple[int, int], megapixels: float) -> tuple[int, int]:
+    if not megapixels:
+        return size
+    factor = (megapixels * 1_000_000 / (size[0] * size[1])) ** 0.5
+    return round(size[0] * factor), round(size[1] * factor)
+
+
 def _replicate_size(inputs: dict) -> tuple[int, int]:
     if "width" in inputs and "height" in inputs:
         return size_for_ratio(inputs["width"], inputs["height"])
     return size_for_aspect_ratio(inputs.get("aspect_ratio", "1:1"))
-
-
-def _version_json(version_id: str) -> dict:
-    output = {"type": "array", "items": {"type": "string", "format": "uri"}}
-    return {
-        "id": version_id,
-        "created_at": "2025-01-01T00:00:00Z",
-        "cog_version": "0.9.0",
-        "openapi_schema": {"components": {"schemas": {"Output": output}}},
-    }
 
 
 def _gemini_answer(image: bytes, model: str, response_id: str, with_thought: bool) -> dict:

@@ -4,6 +4,8 @@ The fake servers answer a request the real schema refuses the way the real API d
 422, fal 422, Gemini 400 or 404), so a test here failing means a real call would fail too.
 """
 
+import copy
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -11,9 +13,11 @@ from django.core.management import CommandError, call_command
 from keyframes.generation import plan_generation
 from keyframes.models import ProviderCheck
 from keyframes.providers.base import ErrorKind, ProviderError, generate_with_retries
+from keyframes.providers.contracts import contract_for
 from keyframes.providers.prompt_writers import GeminiPromptWriter, PromptWriterError
 from keyframes.providers.registry import MODELS, get_model
 from tests.factories import make_cut, make_project
+from tests.fakes.contracts import CONTRACTS
 from tests.keyframes.provider_requests import additional, candidate
 from tests.keyframes.test_prompt_writers import cafe_request, shot_json
 
@@ -170,3 +174,39 @@ def test_a_reference_model_without_any_reference_is_refused_before_charging(fund
     assert caught.value.message_dict["prompt"] == [
         "InstantCharacter needs a reference image: mention a character or add one."
     ]
+
+
+def test_live_check_finds_nothing_when_the_providers_match(db, fake_provider, capsys):
+    call_command("check_providers", "--live")
+
+    assert "Every route matches" in capsys.readouterr().out
+    assert ProviderCheck.objects.get().live
+
+
+def test_live_check_reports_schema_drift_and_retired_ids(db, fake_provider, capsys):
+    pro = "black-forest-labs/flux-2-pro"
+    saved = contract_for(CONTRACTS, host="replicate", endpoint=pro).schema
+    drifted = copy.deepcopy(saved)
+    drifted["properties"].pop("output_format")
+    drifted["properties"]["aspect_ratio"]["enum"].append("7:3")
+    fake_provider.live_schemas[pro] = drifted
+    fake_provider.retired.add("gemini-3-pro-image")
+
+    with pytest.raises(CommandError):
+        call_command("check_providers", "--live")
+
+    out = capsys.readouterr().out
+    assert f"{pro}: field output_format is gone" in out
+    assert f"{pro}: aspect_ratio values changed (gone: [], new: ['7:3'])" in out
+    assert "gemini-3-pro-image: Gemini says retired or unknown" in out
+
+
+def test_live_check_says_which_providers_it_could_not_ask(db, settings, capsys):
+    settings.REPLICATE_API_TOKEN = settings.GEMINI_API_KEY = ""
+
+    with pytest.raises(CommandError):
+        call_command("check_providers", "--live")
+
+    out = capsys.readouterr().out
+    assert "Replicate not asked: REPLICATE_API_TOKEN is not set." in out
+    assert "Gemini not asked: GEMINI_API_KEY is not set." in out

@@ -4,6 +4,7 @@ The real Replicate client talks to tests.fakes.provider_server on 127.0.0.1, so 
 include everything Cutflow adds: the HTTP round trips, the gate row, ingesting and storing.
 """
 
+import io
 import math
 import time
 from collections.abc import Iterator
@@ -15,7 +16,11 @@ from uuid import uuid4
 from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
+from PIL import Image
 
+from characters.models import VariationImage
+from cutflow.files import stored_image
+from cutflow.images import ingest_image
 from keyframes.flight_dispatch import dispatch_flight
 from keyframes.flight_launch import launch_flight
 from keyframes.flights import plan_flight
@@ -23,7 +28,7 @@ from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob, Keyframe
 from projects.models import Cut
-from tests.factories import make_cut, make_project
+from tests.factories import make_asset, make_cut, make_project
 from tests.fakes.provider_server import FakeProviderServer
 from tests.perf.report import Report, Row, median
 from tests.perf.seed import MODEL_KEY, PROMPT
@@ -60,7 +65,7 @@ def timed_job(*, cut: Cut, user, count: int) -> float:
     job = start_generation(
         cut=cut,
         user=user,
-        prompt=PROMPT,
+        prompt=cut.prompt,
         count=count,
         idempotency_key=uuid4().hex,
         model_key=MODEL_KEY,
@@ -75,9 +80,36 @@ def timed_job(*, cut: Cut, user, count: int) -> float:
     return wall
 
 
+OUTPUT_MEGAPIXELS = 1.5  # what FLUX.2 returns at its 1-2 MP settings
+REFERENCE_SIZE = (2448, 1632)  # three 4 MP character sheets per job
+
+
+def realistic_cut(owner) -> Cut:
+    """A cut whose prompt mentions three characters, each with a 4 MP sheet."""
+    project = make_project(owner=owner, title="Fan-out")
+    handles = ["Mina", "Joon", "Ara"]
+    for number, handle in enumerate(handles):
+        asset = make_asset(project=project, handle=handle)
+        variation = asset.default_variation
+        variation.images.all().delete()
+        image = VariationImage(variation=variation, is_primary=True)
+        with stored_image(image, ingest_image(io.BytesIO(sheet_jpeg(seed=number)))):
+            image.save()
+    mentions = " ".join(f"@{handle}" for handle in handles)
+    return make_cut(project=project, prompt=f"{mentions}. {PROMPT}")
+
+
+def sheet_jpeg(*, seed: int) -> bytes:
+    detail = Image.effect_noise((612, 408), 40 + seed).convert("RGB")
+    buffer = io.BytesIO()
+    detail.resize(REFERENCE_SIZE, Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
 def measure_fanout(report: Report, *, owner, latency: float, repeats: int, count: int = 4):
-    cut = make_cut(project=make_project(owner=owner, title="Fan-out"), prompt=PROMPT)
+    cut = realistic_cut(owner)
     with fake_replicate(latency=0.0) as server:
+        server.output_megapixels = OUTPUT_MEGAPIXELS
         timed_job(cut=cut, user=owner, count=count)  # warm-up: imports, clients, connections
         server.latency = latency
         server.max_in_flight = 0
@@ -93,7 +125,8 @@ def measure_fanout(report: Report, *, owner, latency: float, repeats: int, count
             "x",
             1.15,
             f"median of {repeats}: {median(parallel):.3f} s at {latency:g} s per image; "
-            f"{in_flight} calls in flight at most",
+            f"{in_flight} calls in flight at most; {OUTPUT_MEGAPIXELS:g} MP outputs, three "
+            f"4 MP references",
         )
     )
     report.add(
