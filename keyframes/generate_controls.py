@@ -9,7 +9,7 @@ from credits.estimates import estimate
 from keyframes.generation import plan_generation, start_generation
 from keyframes.model_choice import ModelOption, allowed_models, automatic_choice, model_options
 from keyframes.models import GenerationJob
-from keyframes.providers.registry import MODELS, ModelSpec
+from keyframes.providers.registry import MODELS, ModelSpec, route_for
 from projects.models import Cut
 from projects.services import update_cut_text
 
@@ -29,6 +29,7 @@ class GenerationControls:
     model_key: str
     count: int
     spec: ModelSpec  # the model that will run
+    served_model: str  # the provider's id for it (keys stay; ids change as models retire)
     cost_text: str
     dropped: list[ReferenceEntry]
     negative_ignored: bool
@@ -63,6 +64,7 @@ def generation_controls(
         model_key=model_key,
         count=count,
         spec=spec,
+        served_model=route_for(spec).endpoint.partition(":")[0],
         cost_text=estimate(credits_per_image=spec.credits_per_image, count=count).text,
         dropped=plan.dropped if plan else [],
         negative_ignored=bool(cut.negative_prompt.strip()) and not spec.supports_negative_prompt,

@@ -151,3 +151,15 @@ def test_a_failed_job_still_keeps_what_was_sent(story, fake_provider, settings):
     assert job.status == GenerationJob.Status.FAILED
     assert job.sent_request["served_model"] == "black-forest-labs/flux-2-dev"
     assert "input_images" in job.sent_request["input_keys"]
+
+
+def test_the_model_details_name_the_id_really_called(story, fake_provider, client):
+    owner, project, _ = story
+    fast_tier(project)
+    cut = make_cut(project=project, prompt="@Mina waits")
+    client.force_login(owner)
+
+    url = reverse("keyframes:generate_controls", args=[cut.pk])
+    html = client.get(url, {"model": "gemini-2.5-flash-image", "count": "1"}).content.decode()
+
+    assert "Gemini 3.1 Flash Image (<code>gemini-3.1-flash-image</code>)" in html
