@@ -17,7 +17,7 @@ from replicate.exceptions import ReplicateError
 
 from keyframes.providers.contracts import Contract
 from keyframes.providers.gemini_provider import http_options
-from keyframes.providers.replicate_provider import _client as replicate_client
+from keyframes.providers.replicate_provider import shared_client
 
 
 def live_problems(contracts: list[Contract], *, prompt_writer_model: str) -> list[str]:
@@ -53,7 +53,7 @@ def _replicate_problems(contract: Contract) -> list[str]:
 
 
 def _replicate_input_schema(model: str, version: str) -> dict[str, Any]:
-    client = replicate_client()
+    client = shared_client()
     found = client.models.get(model)
     latest = found.versions.get(version) if version else found.latest_version
     openapi = latest.openapi_schema if latest else {}

@@ -58,7 +58,7 @@ class ReplicateProvider(KeyedProvider):
         self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
-        client = _client()
+        client = shared_client()
         inputs = json_input(route, request, image_urls=_uploaded(client, route, request))
         prediction = _finished_prediction(client, route.endpoint, inputs)
         with _translated_errors(request_id=prediction.id):
@@ -100,7 +100,7 @@ def _seconds_until(expires_at: str | None) -> float:
     return (expiry - datetime.now(UTC)).total_seconds()
 
 
-def _client() -> replicate.Client:
+def shared_client() -> replicate.Client:
     return _cached_client(
         settings.REPLICATE_API_TOKEN,
         # The setting names the API root (".../v1"); the client adds "/v1" to every path.
