@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('keyframes', '0004_reaper_schedule'),
+        ('keyframes', '0005_flight_launcher'),
     ]
 
     operations = [
