@@ -245,6 +245,10 @@ PROMPT_WRITER_TIMEOUT_SECONDS = float(os.environ.get("PROMPT_WRITER_TIMEOUT_SECO
 PROMPT_WRITER_CONCURRENCY = int(os.environ.get("PROMPT_WRITER_CONCURRENCY", "4"))
 SCRIPT_MAX_CHARS = int(os.environ.get("SCRIPT_MAX_CHARS", "4000"))
 PROMPT_MAX_CHARS = int(os.environ.get("PROMPT_MAX_CHARS", "4000"))
+# Script import (keyframes.breakdown): the largest script and the most cuts one import makes.
+BREAKDOWN_MAX_CHARS = int(os.environ.get("BREAKDOWN_MAX_CHARS", "100000"))
+BREAKDOWN_MAX_CUTS = int(os.environ.get("BREAKDOWN_MAX_CUTS", "200"))
+BREAKDOWN_TIMEOUT_SECONDS = float(os.environ.get("BREAKDOWN_TIMEOUT_SECONDS", "60"))
 
 # --- Credits and Stripe -------------------------------------------------------
 SIGNUP_GRANT_CREDITS = int(os.environ.get("SIGNUP_GRANT_CREDITS", "20"))

@@ -234,3 +234,28 @@ class ProviderCheck(models.Model):
             return f"{kind} provider check of {self.ran_at:%Y-%m-%d %H:%M}: every route matches."
         when, first = f"{self.ran_at:%Y-%m-%d %H:%M}", "; ".join(self.problems[:3])
         return f"{kind} provider check of {when} found {len(self.problems)} problem(s): {first}"
+
+
+class ScriptImport(models.Model):
+    """One confirmed script breakdown. Its key comes with the review page, so confirming the
+    same review twice finds this row and creates nothing more."""
+
+    class Mode(models.TextChoices):
+        APPEND = "append", "Add after the existing cuts"
+        REPLACE = "replace", "Replace the existing cuts"
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="script_imports"
+    )
+    key = models.CharField(max_length=64, unique=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.APPEND)
+    writer = models.CharField(max_length=40, blank=True)
+    cuts_created = models.PositiveIntegerField(default=0)
+    assets_created = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Script import {self.pk} into {self.project}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("keyframes.urls.prompts")),
     path("", include("keyframes.urls.flights")),
     path("", include("keyframes.urls.references")),
+    path("", include("keyframes.urls.breakdown")),
 ]

@@ -161,6 +161,7 @@ class FakeProviderServer:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._faults: deque[str] = deque()
+        self._text_answers: deque[str] = deque()
         self._predictions: dict[str, _Prediction] = {}
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
@@ -202,6 +203,11 @@ class FakeProviderServer:
         return self.url
 
     # --- scripting --------------------------------------------------------------------------
+    def answer_text(self, text: str) -> None:
+        """The next Gemini call gets a text answer (a text model's JSON), not an image."""
+        with self._lock:
+            self._text_answers.append(text)
+
     def fail_next(self, n: int = 1, kind: str = "rate_limit") -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; choose from {FAULT_KINDS}")
@@ -538,6 +544,11 @@ class _Handler(BaseHTTPRequestHandler):
                 candidate["content"] = {"role": "model", "parts": [{"text": text}]}
             self._send_json(200, {"candidates": [candidate], "responseId": response_id})
             return
+        with self.fake._lock:
+            text = self.fake._text_answers.popleft() if self.fake._text_answers else None
+        if text is not None:
+            self._send_json(200, _gemini_text_answer(text, model, response_id))
+            return
         self.fake._pause(self.fake.latency)
         config = record.body.get("generationConfig", {})
         aspect_ratio = config.get("imageConfig", {}).get("aspectRatio", "1:1")
@@ -714,9 +725,9 @@ def _gemini_answer(image: bytes, model: str, response_id: str, with_thought: boo
     }
 
 
-def _gemini_text_answer(text: str, model: str) -> dict:
+def _gemini_text_answer(text: str, model: str, response_id: str = "gemini-text") -> dict:
     candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-    return {"candidates": [candidate], "modelVersion": model, "responseId": "gemini-text"}
+    return {"candidates": [candidate], "modelVersion": model, "responseId": response_id}
 
 
 def _inline(image: bytes) -> dict:
