@@ -39,10 +39,7 @@ def script_import(request, project_id):
                 breakdown, import_key=uuid4().hex, mode=form.cleaned_data["mode"]
             )
             return render_review(request, project, review, cuts, assets, notice=breakdown.notice)
-    status = 400 if form.errors else 200
-    return render(
-        request, "keyframes/script_import.html", {"project": project, "form": form}, status=status
-    )
+    return render(request, "keyframes/script_import.html", {"project": project, "form": form})
 
 
 @require_POST
@@ -72,7 +69,7 @@ def script_import_confirm(request, project_id):
             else:
                 messages.info(request, "This script was already imported; nothing new was added.")
             return redirect(project)
-    return render_review(request, project, review, cuts, assets, status=400)
+    return render_review(request, project, review, cuts, assets)
 
 
 def imported_message(record) -> str:
@@ -83,7 +80,7 @@ def imported_message(record) -> str:
     return message + "."
 
 
-def render_review(request, project, review, cuts, assets, *, notice="", status=200):
+def render_review(request, project, review, cuts, assets, *, notice=""):
     context = {
         "project": project,
         "review": review,
@@ -91,4 +88,4 @@ def render_review(request, project, review, cuts, assets, *, notice="", status=2
         "assets": assets,
         "notice": notice,
     }
-    return render(request, "keyframes/script_review.html", context, status=status)
+    return render(request, "keyframes/script_review.html", context)

@@ -70,6 +70,8 @@ ACCESS = {
     "keyframes:flight_launch": (["POST"], OBJECT),
     "keyframes:flight_cut_list": (["GET"], OBJECT),
     "keyframes:flight_detail": (["GET"], OBJECT),
+    "keyframes:script_import": (["GET", "POST"], OBJECT),
+    "keyframes:script_confirm": (["POST"], OBJECT),
     "credits:history": (["GET"], OWN),
     "credits:checkout": (["POST"], OWN),
     "credits:checkout_success": (["GET"], OWN),
