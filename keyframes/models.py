@@ -247,7 +247,7 @@ class ScriptImport(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="script_imports"
     )
-    key = models.CharField(max_length=64, unique=True)
+    key = models.CharField(max_length=64)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.APPEND)
     writer = models.CharField(max_length=40, blank=True)
     cuts_created = models.PositiveIntegerField(default=0)
@@ -256,6 +256,9 @@ class ScriptImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "key"], name="one_script_import_per_key")
+        ]
 
     def __str__(self):
         return f"Script import {self.pk} into {self.project}"

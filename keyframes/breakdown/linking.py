@@ -54,7 +54,7 @@ def _term_pattern(term: str) -> str:
     escaped = re.escape(term)
     if _is_caseless_letter(term[-1]):
         return escaped
-    return rf"{escaped}(?!\w)"
+    return rf"{escaped}(?![\w@])"  # not the start of a longer word or an e-mail address
 
 
 def _is_caseless_letter(char: str) -> bool:

@@ -40,6 +40,7 @@ class _Cast:
             self._remember(asset)
         self.taken = [asset.handle for asset in existing]
         self.proposed: list[ProposedAsset] = []
+        self.described: set[str] = set()
 
     def _remember(self, asset: KnownAsset) -> None:
         for term in (asset.handle, asset.name):
@@ -58,17 +59,22 @@ class _Cast:
         )
         return asset
 
-    def describe(self, handle: str, description: str) -> None:
+    def add_description(self, handle: str, text: str) -> None:
+        """Adds to a proposed asset's description, once: the first text found describes it."""
+        if handle in self.described:
+            return
+        self.described.add(handle)
         for index, asset in enumerate(self.proposed):
-            if asset.handle == handle and not asset.description:
-                text = shorten(description, DESCRIPTION_MAX_CHARS)
-                self.proposed[index] = asset.model_copy(update={"description": text})
+            if asset.handle == handle:
+                description = shorten(f"{asset.description} {text}", DESCRIPTION_MAX_CHARS)
+                self.proposed[index] = asset.model_copy(update={"description": description})
 
 
 def write_offline_breakdown(beats: list[Beat], *, existing: list[KnownAsset]) -> Breakdown:
     cast = _Cast(existing)
     cuts: list[ProposedCut] = []
     location: KnownAsset | None = None
+    first_lines: dict[str, str] = {}  # character handle → the first line it speaks
     for beat in beats:
         if beat.kind == "scene":
             place, detail = split_heading(beat.text)
@@ -76,17 +82,25 @@ def write_offline_breakdown(beats: list[Beat], *, existing: list[KnownAsset]) ->
             continue
         if beat.kind == "dialogue":
             speaker = cast.find_or_propose(kind="character", name=cue_name(beat.speaker))
+            first_lines.setdefault(speaker.handle, beat.text)
             script = _speech(speaker.handle, beat)
         else:
             script = beat.text
         if location is not None:
+            if beat.kind == "action":
+                cast.add_description(location.handle, beat.text)
             script = f"{script} At @{location.handle}."
         cuts.append(
             ProposedCut(
                 script=script, shot_size=implied_shot_size(f"{beat.text} {beat.parenthetical}")
             )
         )
-    _describe_characters(cast, beats)
+    actions = [beat.text for beat in beats if beat.kind == "action"]
+    for proposed in list(cast.proposed):
+        if proposed.kind == "character":
+            sentence = _first_sentence_naming(proposed.name, actions)
+            line = first_lines.get(proposed.handle)
+            cast.add_description(proposed.handle, sentence or (f"Says: “{line}”" if line else ""))
     return Breakdown(cuts=cuts, new_assets=cast.proposed, writer=OFFLINE_WRITER)
 
 
@@ -104,35 +118,6 @@ def split_heading(heading: str) -> tuple[str, str]:
 def _speech(handle: str, beat: Beat) -> str:
     aside = f" {beat.parenthetical}" if beat.parenthetical else ""
     return f"@{handle}{aside}: “{beat.text}”"
-
-
-def _describe_characters(cast: _Cast, beats: list[Beat]) -> None:
-    """Each proposed character gets the first action sentence naming it, else its first line."""
-    actions = [beat.text for beat in beats if beat.kind == "action"]
-    scene_details = {}  # location handle → the first action after its heading
-    for proposed in cast.proposed:
-        if proposed.kind == "character":
-            sentence = _first_sentence_naming(proposed.name, actions)
-            if not sentence:
-                spoken = [
-                    beat.text
-                    for beat in beats
-                    if beat.kind == "dialogue" and cue_name(beat.speaker) == proposed.name
-                ]
-                sentence = f"Says: “{spoken[0]}”" if spoken and spoken[0] else ""
-            cast.describe(proposed.handle, sentence)
-    location = None
-    for beat in beats:
-        if beat.kind == "scene":
-            location = cast.known.get(split_heading(beat.text)[0].casefold())
-        elif beat.kind == "action" and location is not None:
-            scene_details.setdefault(location.handle, beat.text)
-    for index, proposed in enumerate(cast.proposed):
-        if proposed.kind == "location" and proposed.handle in scene_details:
-            text = f"{proposed.description} {scene_details[proposed.handle]}".strip()
-            cast.proposed[index] = proposed.model_copy(
-                update={"description": shorten(text, DESCRIPTION_MAX_CHARS)}
-            )
 
 
 def _first_sentence_naming(name: str, paragraphs: list[str]) -> str:

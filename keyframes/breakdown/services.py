@@ -78,7 +78,7 @@ def import_breakdown(
 ) -> tuple[ScriptImport, bool]:
     """Creates the breakdown's assets and cuts; ``(record, False)`` when this key was already
     imported, in which case nothing is created."""
-    earlier = ScriptImport.objects.filter(key=import_key).first()
+    earlier = ScriptImport.objects.filter(project=project, key=import_key).first()
     if earlier is not None:
         return earlier, False
     check_cut_count(len(breakdown.cuts))
@@ -86,8 +86,7 @@ def import_breakdown(
     _check_new_handles(project, breakdown)
     with transaction.atomic():
         record, created = ScriptImport.objects.get_or_create(
-            key=import_key,
-            defaults={"project": project, "mode": mode, "writer": breakdown.writer},
+            project=project, key=import_key, defaults={"mode": mode, "writer": breakdown.writer}
         )
         if not created:
             return record, False

@@ -251,3 +251,26 @@ def test_review_drops_merges_and_renames():
         ("Jake laughs at @MinaParks joke.", "close_up"),
     ]
     assert [asset.handle for asset in breakdown.new_assets] == ["MinaPark"]
+
+
+def test_replacing_while_images_are_generating_is_refused(cafe_project):
+    from keyframes.models import GenerationJob
+
+    cut = make_cut(project=cafe_project, script="@Seohee waits.", prompt="@Seohee waits.")
+    GenerationJob.objects.create(
+        user=cafe_project.owner,
+        cut=cut,
+        model_key="local-draft",
+        count=1,
+        prompt=cut.prompt,
+        aspect_ratio=cafe_project.aspect_ratio,
+        credits_per_image=0,
+        idempotency_key="running",
+    )
+    breakdown = Breakdown(cuts=[ProposedCut(script="New cut.")])
+
+    with pytest.raises(ValidationError, match="still being generated for this storyboard"):
+        import_breakdown(project=cafe_project, breakdown=breakdown, mode="replace", import_key="k")
+
+    assert list(cafe_project.cuts.values_list("script", flat=True)) == ["@Seohee waits."]
+    assert not ScriptImport.objects.exists()
