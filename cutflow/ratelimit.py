@@ -10,7 +10,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 WAIT_WORDS = {"s": "a moment", "m": "a minute", "h": "an hour", "d": "a day"}
-ACTION_WORDS = {"generate": "generating", "prompt": "asking for prompts"}
+ACTION_WORDS = {
+    "generate": "generating",
+    "prompt": "asking for prompts",
+    "breakdown": "importing scripts",
+}
 
 
 class RateLimited(ValidationError):

@@ -274,6 +274,7 @@ SILENCED_SYSTEM_CHECKS = ["djstripe.I002"]
 # --- Rate limits --------------------------------------------------------------
 GENERATION_RATE_LIMIT = os.environ.get("GENERATION_RATE_LIMIT", "30/m")
 PROMPT_RATE_LIMIT = os.environ.get("PROMPT_RATE_LIMIT", "20/m")
+BREAKDOWN_RATE_LIMIT = os.environ.get("BREAKDOWN_RATE_LIMIT", "10/m")
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,14 @@
 
 from uuid import uuid4
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cutflow.ratelimit import check_rate_limit
 from keyframes.breakdown.forms import (
     AssetRowFormSet,
     CutRowFormSet,
@@ -26,6 +28,10 @@ def script_import(request, project_id):
     form = ScriptImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # Each proposal may be a long Gemini call: keep one user from flooding it.
+            check_rate_limit(
+                user=request.user, action="breakdown", rate=settings.BREAKDOWN_RATE_LIMIT
+            )
             breakdown = propose_breakdown(
                 project=project,
                 text=form.cleaned_data["text"],

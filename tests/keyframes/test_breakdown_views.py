@@ -197,3 +197,15 @@ def test_a_stranger_gets_404_and_nothing_is_written(storyboard, stranger_client)
     }
     assert stranger_client.post(confirm_url(storyboard), fields).status_code == 404
     assert storyboard.cuts.count() == 1 and not ScriptImport.objects.exists()
+
+
+def test_importing_too_often_is_refused_with_a_message(storyboard, owner_client, settings):
+    settings.BREAKDOWN_RATE_LIMIT = "1/m"
+    owner_client.post(import_url(storyboard), {"script": RAIN, "mode": "append"})
+
+    response = owner_client.post(import_url(storyboard), {"script": RAIN, "mode": "append"})
+
+    assert "You are importing scripts very quickly; try again in a minute." in (
+        response.content.decode()
+    )
+    assert "proposed cuts" not in response.content.decode()
