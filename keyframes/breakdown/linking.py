@@ -6,7 +6,7 @@ Korean particles are written against the name (``서희는``) and mentions resol
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from characters.mentions import MAX_HANDLE_LENGTH, is_valid_handle
@@ -37,17 +37,22 @@ class KnownAsset:
 
 def link_mentions(text: str, assets: Iterable[KnownAsset]) -> str:
     """The text with each asset's name or handle, where written without @, as its @mention."""
+    return mention_linker(assets)(text)
+
+
+def mention_linker(assets: Iterable[KnownAsset]) -> Callable[[str], str]:
+    """link_mentions for many texts: the pattern over every name is built once."""
     terms: dict[str, str] = {}
     for asset in assets:
         for term in (asset.name.strip(), asset.handle):
             if term and term.casefold() not in terms:
                 terms[term.casefold()] = asset.handle
     if not terms:
-        return text
+        return lambda text: text
     # Longest first, so "Mina Park" wins over "Mina".
     alternatives = "|".join(_term_pattern(term) for term in sorted(terms, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w@])(?:{alternatives})", re.IGNORECASE)
-    return pattern.sub(lambda match: "@" + terms[match.group(0).casefold()], text)
+    return lambda text: pattern.sub(lambda match: "@" + terms[match.group(0).casefold()], text)
 
 
 def _term_pattern(term: str) -> str:

@@ -55,6 +55,7 @@ def propose_breakdown(*, project: Project, text: str, filename: str = "") -> Bre
 
 
 def _settled(breakdown: Breakdown, *, existing: list[KnownAsset]) -> Breakdown:
+    check_cut_count(len(breakdown.cuts))  # refuse an oversized script before linking it
     breakdown = settle_breakdown(breakdown, existing=existing)
     check_cut_count(len(breakdown.cuts))
     return breakdown

@@ -10,7 +10,7 @@ from keyframes.breakdown.linking import (
     NAME_MAX_CHARS,
     KnownAsset,
     derive_handle,
-    link_mentions,
+    mention_linker,
     rewrite_mentions,
     shorten,
 )
@@ -46,9 +46,10 @@ def settle_breakdown(breakdown: Breakdown, *, existing: list[KnownAsset]) -> Bre
             )
         )
     everyone = [*existing, *(KnownAsset(a.handle, a.name, a.kind) for a in new_assets)]
+    link = mention_linker(everyone)
     cuts = []
     for cut in breakdown.cuts:
-        script = link_mentions(rewrite_mentions(cut.script.strip(), changes), everyone)
+        script = link(rewrite_mentions(cut.script.strip(), changes))
         for piece in pieces_within(script, settings.SCRIPT_MAX_CHARS):
             cuts.append(ProposedCut(script=piece, shot_size=cut.shot_size))
     return breakdown.model_copy(update={"cuts": cuts, "new_assets": new_assets})
