@@ -18,7 +18,7 @@ from keyframes.breakdown.reading import clean_script, read_beats
 from keyframes.breakdown.shaping import settle_breakdown
 from keyframes.models import ScriptImport
 from projects.models import Cut, Project
-from projects.services import refuse_while_generating, stored_files_of_cuts
+from projects.services import files_of_cuts
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +124,7 @@ def _clear_for(project: Project, *, mode: str) -> None:
         ).distinct()
         if blank.count() != cuts.count():
             return
-    refuse_while_generating(cuts, what="this storyboard")
-    delete_files_after_commit(stored_files_of_cuts(cuts))
+    delete_files_after_commit(files_of_cuts(cuts, what="this storyboard"))
     cuts.delete()
 
 
