@@ -561,6 +561,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(200, body, "application/json", cut=fault == "reset")
 
     def _write_prompt(self, record: RecordedRequest) -> None:
+        with self.fake._lock:
+            queued = self.fake._text_answers.popleft() if self.fake._text_answers else None
+        if queued is not None:  # a test scripted this answer (answer_text)
+            self._send_json(200, _gemini_text_answer(queued, "fake", "gemini-text"))
+            return
         self.fake._pause(self.fake.prompt_latency)
         text = record.body["contents"][0]["parts"][0]["text"]
         script = text.split("<script>", 1)[-1].split("</script>", 1)[0].strip()

@@ -25,7 +25,7 @@ def gemini_answer(cuts, new_assets=()) -> str:
 
 
 def sent_body(fake_provider) -> dict:
-    [request] = fake_provider.generation_requests
+    [request] = [r for r in fake_provider.requests if r.path.endswith(":generateContent")]
     assert request.path == "/v1beta/models/gemini-2.5-flash:generateContent"
     return request.body
 
