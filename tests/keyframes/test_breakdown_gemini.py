@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.conf import settings
 
 from keyframes.breakdown.services import propose_breakdown
 from keyframes.models import ScriptImport
@@ -26,7 +27,7 @@ def gemini_answer(cuts, new_assets=()) -> str:
 
 def sent_body(fake_provider) -> dict:
     [request] = [r for r in fake_provider.requests if r.path.endswith(":generateContent")]
-    assert request.path == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert request.path == f"/v1beta/models/{settings.PROMPT_WRITER_MODEL}:generateContent"
     return request.body
 
 
@@ -54,7 +55,7 @@ def test_gemini_answer_becomes_the_breakdown_with_mentions(fake_provider, cafe_p
     assert [(a.kind, a.name, a.handle) for a in breakdown.new_assets] == [
         ("character", "Jake", "Jake")
     ]
-    assert breakdown.writer == "gemini-2.5-flash" and breakdown.notice == ""
+    assert breakdown.writer == settings.PROMPT_WRITER_MODEL and breakdown.notice == ""
     assert not ScriptImport.objects.exists() and cafe_project.cuts.count() == 0
 
 
