@@ -146,7 +146,6 @@ class FakeProviderServer:
     hang_seconds: float = 5.0  # how long a "timeout" fault keeps the client waiting
     retry_after_seconds: int = 1
     include_thought_image: bool = False  # Gemini 3 style: a thought image before the answer
-    text_answer: str = "{}"  # what a Gemini text model (the prompt writer) answers
     output_megapixels: float = 0.0  # 0: small 256 px images; else images of about this size
     # Replicate may answer a "Prefer: wait" request before the prediction is done.
     max_prefer_wait: float | None = None
@@ -204,7 +203,8 @@ class FakeProviderServer:
 
     # --- scripting --------------------------------------------------------------------------
     def answer_text(self, text: str) -> None:
-        """The next Gemini call gets a text answer (a text model's JSON), not an image."""
+        """The next call to a Gemini text model (the prompt writer, the script breakdown) gets
+        this answer instead of a prompt made from the script."""
         with self._lock:
             self._text_answers.append(text)
 
@@ -354,8 +354,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_upload(match[1])
         elif method == "GET" and (match := _FILE.match(path)):
             self._send_file(match[1])
-        elif record.prompt:
-            self._write_prompt(record)
         elif method == "POST" and (match := _GENERATE_CONTENT.match(path)):
             self._generate_content(record, model=match[2], api_version=match[1])
         else:
@@ -525,8 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
         if rejection := gemini_rejection(contract, record.body):
             self._send_json(400, rejection)
             return
-        if contract.name == "gemini-text":
-            self._send_json(200, _gemini_text_answer(self.fake.text_answer, model))
+        if contract.name == "gemini-text":  # the prompt writer or the script breakdown
+            self._write_prompt(record, model=model)
             return
         record.fault = fault = self.fake._next_fault()
         self.fake._pass_gate()
@@ -544,11 +542,6 @@ class _Handler(BaseHTTPRequestHandler):
                 candidate["content"] = {"role": "model", "parts": [{"text": text}]}
             self._send_json(200, {"candidates": [candidate], "responseId": response_id})
             return
-        with self.fake._lock:
-            text = self.fake._text_answers.popleft() if self.fake._text_answers else None
-        if text is not None:
-            self._send_json(200, _gemini_text_answer(text, model, response_id))
-            return
         self.fake._pause(self.fake.latency)
         config = record.body.get("generationConfig", {})
         aspect_ratio = config.get("imageConfig", {}).get("aspectRatio", "1:1")
@@ -560,11 +553,12 @@ class _Handler(BaseHTTPRequestHandler):
         ).encode()
         self._send_bytes(200, body, "application/json", cut=fault == "reset")
 
-    def _write_prompt(self, record: RecordedRequest) -> None:
+    def _write_prompt(self, record: RecordedRequest, *, model: str) -> None:
+        response_id = self.fake._new_id("p-")
         with self.fake._lock:
             queued = self.fake._text_answers.popleft() if self.fake._text_answers else None
         if queued is not None:  # a test scripted this answer (answer_text)
-            self._send_json(200, _gemini_text_answer(queued, "fake", "gemini-text"))
+            self._send_json(200, _gemini_text_answer(queued, model, response_id))
             return
         self.fake._pause(self.fake.prompt_latency)
         text = record.body["contents"][0]["parts"][0]["text"]
@@ -580,9 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
             "camera_movement": "static",
             "prompt": f"A storyboard frame: {script}",
         }
-        part = {"text": json.dumps(shot)}
-        candidate = {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}
-        self._send_json(200, {"candidates": [candidate], "responseId": self.fake._new_id("p-")})
+        self._send_json(200, _gemini_text_answer(json.dumps(shot), model, response_id))
 
     # --- faults and plumbing ----------------------------------------------------------------
     def _replied_with_fault(self, fault: str, *, replicate: bool) -> bool:
@@ -730,7 +722,7 @@ def _gemini_answer(image: bytes, model: str, response_id: str, with_thought: boo
     }
 
 
-def _gemini_text_answer(text: str, model: str, response_id: str = "gemini-text") -> dict:
+def _gemini_text_answer(text: str, model: str, response_id: str) -> dict:
     candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
     return {"candidates": [candidate], "modelVersion": model, "responseId": response_id}
 

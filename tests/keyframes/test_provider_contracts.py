@@ -118,7 +118,7 @@ def test_gemini_refuses_an_aspect_ratio_it_does_not_offer(fake_provider, no_retr
 
 
 def test_prompt_writer_request_passes_the_text_model_contract(fake_provider, settings):
-    fake_provider.text_answer = shot_json("@Seohee sits by the window.")
+    fake_provider.answer_text(shot_json("@Seohee sits by the window."))
 
     written = GeminiPromptWriter().write(cafe_request())
 
