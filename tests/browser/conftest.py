@@ -6,10 +6,13 @@ Playwright sync API runs an event loop in this thread, hence DJANGO_ALLOW_ASYNC_
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -72,10 +75,42 @@ def screenshots():
     return folder
 
 
+class RequestsInFlight:
+    """Counts the live server's unfinished requests, so a test ends only once they are done.
+
+    A closed page leaves the canvas poll it last sent (or an inline job) running in the
+    server; the teardown's flush then TRUNCATEs every table at once while that request reads
+    a few of them, and PostgreSQL reports a deadlock in the request (issue: deadlock
+    detected in /cuts/<id>/canvas/ under load; the app's own row locks were not involved).
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs):
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_idle(self, *, limit: float) -> None:
+        deadline = time.monotonic() + limit
+        with self.changed:
+            while self.count > 0 and time.monotonic() < deadline:
+                self.changed.wait(timeout=0.1)
+
+
 @pytest.fixture
 def signed_in_page(chromium, live_server, inline_jobs, served_media):
     """A fresh browser page for a user, signed in through a real session cookie."""
     contexts = []
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started)
+    request_finished.connect(in_flight.finished)
 
     def open_page(user):
         client = Client()
@@ -101,6 +136,11 @@ def signed_in_page(chromium, live_server, inline_jobs, served_media):
     yield open_page
     for context in contexts:
         context.close()
+    # A request the server accepted before the pages closed still runs: let it finish
+    # before the database is flushed.
+    in_flight.wait_until_idle(limit=60)
+    request_started.disconnect(in_flight.started)
+    request_finished.disconnect(in_flight.finished)
 
 
 def pytest_report_header(config):
