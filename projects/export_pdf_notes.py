@@ -3,9 +3,11 @@ cut's caption above ruled lines for handwritten notes."""
 
 import io
 
-from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from cutflow.line_breaking import wrap_text
+from cutflow.typeface import pdf_font
 from projects.export import Progress, export_cuts, shot_label
 from projects.export_pdf import (
     CAPTION_SIZE,
@@ -83,10 +85,10 @@ def draw_caption(pdf: Canvas, cut: Cut, *, script: str, left: float, top: float,
         line -= CAPTION_SIZE + 6
         pdf.setFont("Helvetica-Oblique", CAPTION_SIZE)
         pdf.drawString(left, line, shot)
-    pdf.setFont("Helvetica", SCRIPT_SIZE + 1)
-    lines = []
-    for paragraph in script.strip().splitlines() or ["(no script)"]:
-        lines += simpleSplit(paragraph, "Helvetica", SCRIPT_SIZE + 1, width) or [""]
+    font, size = pdf_font(), SCRIPT_SIZE + 1
+    pdf.setFont(font, size)
+    measure = lambda text: stringWidth(text, font, size)  # noqa: E731
+    lines = wrap_text(script.strip() or "(no script)", width=width, measure=measure)
     line -= 6
     for text in lines[:SCRIPT_MAX_LINES]:
         line -= SCRIPT_LEADING + 1
