@@ -29,8 +29,10 @@ def board_reorder(request, project_id):
     else:
         error = form.errors["order"][0]
     context = board_context(project) | {"board_error": error}
-    template = "projects/board.html#board-cards" if request.htmx else "projects/board.html"
-    return render(request, template, context, status=400 if error else 200)
+    if request.htmx:
+        # htmx swaps only a 200: the cards go back to the saved order, with the message.
+        return render(request, "projects/board.html#board-cards", context)
+    return render(request, "projects/board.html", context, status=400 if error else 200)
 
 
 def board_context(project) -> dict:

@@ -111,8 +111,12 @@ def test_a_bad_order_says_why_and_keeps_the_old_one(owner_client, project):
         {"order": f"{second.pk}"},
         HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 400
-    assert "every cut of this storyboard once" in response.content.decode()
+    html = response.content.decode()
+    assert "every cut of this storyboard once" in html
+    assert html.index(f'data-cut-id="{first.pk}"') < html.index(f'data-cut-id="{second.pk}"')
+    plain = owner_client.post(reverse("projects:board_reorder", args=[project.pk]), {"order": "x"})
+    assert plain.status_code == 400
+    assert "The order must be a list of cut numbers." in plain.content.decode()
     assert list(project.cuts.values_list("pk", flat=True)) == [first.pk, second.pk]
 
 
