@@ -38,12 +38,14 @@ def test_dragging_a_card_reorders_the_storyboard_for_good(signed_in_page, live_s
     page = signed_in_page(user)
     page.goto(live_server.url + project.get_absolute_url())
     expect(page.locator(".board-card")).to_have_count(3)
+    expect(page.locator("[data-board-cards][data-sortable]")).to_have_count(1)
 
     with page.expect_response(saved_order):
         drag(page, page.locator(".board-card").nth(0), page.locator(".board-card").nth(2))
 
     expect(page.locator(".board-card .board-script")).to_have_text(["Bravo", "Charlie", "Alpha"])
     page.reload()
+    expect(page.locator("[data-board-cards][data-sortable]")).to_have_count(1)
     assert card_scripts(page) == ["Bravo", "Charlie", "Alpha"]
     assert list(project.cuts.values_list("pk", flat=True)) == [
         cuts[1].pk,
@@ -69,6 +71,7 @@ def test_review_picks_with_keys(signed_in_page, live_server):
     page = signed_in_page(user)
     page.goto(live_server.url + f"/projects/{project.pk}/review/")
     expect(page.locator("[data-review-cut]")).to_have_count(2)
+    expect(page.locator("[data-review-cut].current")).to_have_count(1)  # its script has run
 
     page.keyboard.press("2")
     expect(page.locator(f"#review-cut-{first.pk} .review-frame.chosen")).to_have_count(1)
