@@ -76,3 +76,17 @@ def _resolve(word: str, *, at: int, known: dict[str, str]) -> Mention:
         if handle is not None:
             return Mention(handle=handle, known=True, start=at, end=at + 1 + length)
     return Mention(handle=word, known=False, start=at, end=at + 1 + len(word))
+
+
+def with_names(text: str, names: dict[str, str]) -> str:
+    """``text`` with each known ``@handle`` replaced by its name (``names`` maps handles, in
+    any case, to names); what is glued after a handle (a particle) stays."""
+    known = {handle.casefold(): handle for handle in names}
+    by_handle = {handle.casefold(): name for handle, name in names.items()}
+    pieces, last = [], 0
+    for match in _MENTION_RE.finditer(text):
+        mention = _resolve(match.group(1), at=match.start(), known=known)
+        if mention.known:
+            pieces += [text[last : mention.start], by_handle[mention.handle.casefold()]]
+            last = mention.end
+    return "".join(pieces) + text[last:]

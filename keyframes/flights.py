@@ -119,6 +119,7 @@ def plan_flight(
     include_done: bool = False,
     budget: int | None = None,
     resuming: Flight | None = None,
+    select_first: bool = False,
 ) -> ShotPlan:
     """What a flight over the selected cuts (all when ``cut_numbers`` is empty) would do and
     cost. Checks everything a launch checks; spends nothing."""
@@ -155,7 +156,12 @@ def plan_flight(
         cuts=tuple(cuts),
         balance=balance_of(user=user),
         budget=budget,
-        options={"model_key": model_key, "count": count, "include_done": include_done},
+        options={
+            "model_key": model_key,
+            "count": count,
+            "include_done": include_done,
+            "select_first": select_first,
+        },
         selection_problems=tuple(selection_problems),
         resuming=resuming,
     )
@@ -227,6 +233,7 @@ def resume_flight(*, flight: Flight, budget: int | None = None) -> ShotPlan:
         count=options.get("count"),
         budget=budget,
         resuming=flight,
+        select_first=options.get("select_first", False),
     )
 
 

@@ -36,6 +36,9 @@ class FlightOptionsForm(forms.Form):
     include_done = forms.BooleanField(
         required=False, label="Also cuts that already have a representative"
     )
+    select_first = forms.BooleanField(
+        required=False, label="Pick each cut's first image as its keyframe"
+    )
     launch_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, project: Project, **kwargs):

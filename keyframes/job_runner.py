@@ -13,6 +13,7 @@ from PIL import Image
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
+from keyframes.flight_picks import pick_first_for_flight
 from keyframes.flight_progress import settle_flight
 from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
 from keyframes.job_credits import refund_image
@@ -323,6 +324,7 @@ def finish_job(job: GenerationJob) -> GenerationJob:
         GenerationJob.objects.filter(pk=job.pk).update(
             status=status, finished_at=timezone.now(), error_message=(next(iter(errors), ""))[:300]
         )
+        pick_first_for_flight(job)
         settle_cut(job.cut_id)
         if job.flight_id is not None:
             settle_flight(flight=job.flight)

@@ -18,6 +18,9 @@ def select_representative(*, cut: Cut, keyframe: Keyframe) -> Cut:
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
         locked.set_representative(keyframe, generating=has_jobs_on_the_way(locked))
         locked.save(update_fields=["representative", "status", "updated_at"])
+        if keyframe.picked_by_flight:  # chosen by hand now
+            keyframe.picked_by_flight = False
+            keyframe.save(update_fields=["picked_by_flight"])
     cut.representative, cut.status = keyframe, locked.status
     return cut
 

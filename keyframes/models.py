@@ -190,6 +190,9 @@ class Keyframe(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     model_key = models.CharField(max_length=40, blank=True)
     seed = models.BigIntegerField(null=True, blank=True)
+    picked_by_flight = models.BooleanField(
+        default=False, help_text="Made the representative by an Auto-Flight, not by hand."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,5 +1,6 @@
 """keyframes' answers to what projects asks of the apps above it (see projects/signals.py)."""
 
+from keyframes.cut_credits import credits_spent
 from keyframes.cut_removal import refuse_while_generating, stored_files_of_cuts
 from keyframes.editor import cut_editor_context
 from keyframes.flight_progress import cut_progress
@@ -13,6 +14,10 @@ def editor_panels(sender, *, request, cut, **kwargs) -> dict:
 
 def generating_progress(sender, *, cut_ids, **kwargs) -> dict:
     return cut_progress(cuts=cut_ids)
+
+
+def cut_credits(sender, *, cut_ids, **kwargs) -> dict:
+    return credits_spent(cut_ids=cut_ids)
 
 
 def files_of_cuts(sender, *, cuts, what, **kwargs) -> list[str]:
@@ -39,3 +44,4 @@ def connect() -> None:
     signals.model_options_wanted.connect(project_models)
     signals.default_model_checked.connect(check_default_model)
     signals.quality_preset_saved.connect(cuts_into_tier)
+    signals.cut_credits_wanted.connect(cut_credits)

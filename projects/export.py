@@ -38,10 +38,24 @@ class ExportFormat:
 FORMATS = {
     "pdf": ExportFormat(
         "pdf",
-        "PDF storyboard",
+        "PDF storyboard, 6 cuts a page",
         "pdf",
         "application/pdf",
-        "Landscape A4 pages: keyframe, cut number, shot and script for each cut.",
+        "Landscape A4 pages in a 2 × 3 grid: keyframe, cut number, shot and script.",
+    ),
+    "pdf-9": ExportFormat(
+        "pdf-9",
+        "PDF storyboard, 9 cuts a page",
+        "pdf",
+        "application/pdf",
+        "A denser 3 × 3 grid, for an overview of a long storyboard.",
+    ),
+    "pdf-notes": ExportFormat(
+        "pdf-notes",
+        "PDF storyboard with notes",
+        "pdf",
+        "application/pdf",
+        "One cut a page: the keyframe large, its caption, and ruled lines for notes.",
     ),
     "zip": ExportFormat(
         "zip",

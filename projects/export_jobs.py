@@ -24,6 +24,7 @@ from projects.export import (
 )
 from projects.export_csv import export_csv
 from projects.export_pdf import export_pdf
+from projects.export_pdf_notes import export_pdf_notes
 from projects.export_zip import export_zip
 from projects.models import Project
 
@@ -65,7 +66,11 @@ def build_export(
     project: Project, export_format: ExportFormat, *, on_progress: Progress | None = None
 ) -> bytes:
     if export_format.key == "pdf":
-        return export_pdf(project, on_progress=on_progress)
+        return export_pdf(project, grid_name="2x3", on_progress=on_progress)
+    if export_format.key == "pdf-9":
+        return export_pdf(project, grid_name="3x3", on_progress=on_progress)
+    if export_format.key == "pdf-notes":
+        return export_pdf_notes(project, on_progress=on_progress)
     if export_format.key == "zip":
         return export_zip(project, on_progress=on_progress)
     return export_csv(project).encode("utf-8")

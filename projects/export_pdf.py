@@ -1,4 +1,5 @@
-"""The PDF storyboard export: landscape A4 pages with a grid of cuts."""
+"""The PDF storyboard export: landscape A4 pages with a grid of cuts (2×3, 3×3 or any count),
+or one frame per page with room for notes (projects/export_pdf_notes.py)."""
 
 import io
 import math
@@ -14,6 +15,7 @@ from cutflow.line_breaking import wrap_text
 from cutflow.typeface import pdf_font
 from projects.export import Progress, export_cuts, read_stored, shot_label
 from projects.models import Cut, Project
+from projects.signals import named_texts
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 28
@@ -38,12 +40,28 @@ class Grid:
     frame_height: float
 
 
+# Fixed grids by name: (columns, rows) on a landscape page.
+GRIDS = {"2x3": (3, 2), "3x3": (3, 3)}
+
+
 def export_pdf(
-    project: Project, *, cuts_per_page: int = 6, on_progress: Progress | None = None
+    project: Project,
+    *,
+    cuts_per_page: int = 6,
+    grid_name: str | None = None,
+    on_progress: Progress | None = None,
 ) -> bytes:
+    """A grid of cuts per page: ``grid_name`` is one of GRIDS, or None for the layout that
+    gives ``cuts_per_page`` frames the largest area."""
     cuts = export_cuts(project)
-    cuts_per_page = max(1, cuts_per_page)
-    grid = grid_for(cuts_per_page, frame_ratio=aspect_ratio_of(project))
+    scripts = caption_scripts(project, cuts)
+    if grid_name is not None:
+        columns, rows = GRIDS[grid_name]
+        grid = grid_of(columns, rows, aspect_ratio_of(project))
+        cuts_per_page = columns * rows
+    else:
+        cuts_per_page = max(1, cuts_per_page)
+        grid = grid_for(cuts_per_page, frame_ratio=aspect_ratio_of(project))
     pages = max(1, math.ceil(len(cuts) / cuts_per_page))
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
@@ -53,7 +71,7 @@ def export_pdf(
         draw_header(pdf, project, page=page + 1, pages=pages, cut_count=len(cuts))
         page_cuts = cuts[page * cuts_per_page : (page + 1) * cuts_per_page]
         for slot, cut in enumerate(page_cuts):
-            draw_cut(pdf, cut, grid=grid, slot=slot)
+            draw_cut(pdf, cut, grid=grid, slot=slot, script=scripts[cut.pk])
             if on_progress:
                 on_progress(page * cuts_per_page + slot + 1, len(cuts))
         if not cuts:
@@ -62,6 +80,11 @@ def export_pdf(
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def caption_scripts(project: Project, cuts: list[Cut]) -> dict[int, str]:
+    """Each cut's script as printed: @handles written as the names they stand for."""
+    return named_texts(project, {cut.pk: cut.script for cut in cuts})
 
 
 def aspect_ratio_of(project: Project) -> float:
@@ -97,7 +120,7 @@ def draw_header(pdf: Canvas, project: Project, *, page: int, pages: int, cut_cou
     pdf.drawRightString(PAGE_WIDTH - MARGIN, top - 14, f"Page {page} of {pages}")
 
 
-def draw_cut(pdf: Canvas, cut: Cut, *, grid: Grid, slot: int) -> None:
+def draw_cut(pdf: Canvas, cut: Cut, *, grid: Grid, slot: int, script: str) -> None:
     column, row = slot % grid.columns, slot // grid.columns
     left = MARGIN + column * (grid.cell_width + GUTTER)
     top = PAGE_HEIGHT - MARGIN - HEADER_HEIGHT - row * (grid.cell_height + GUTTER)
@@ -113,6 +136,7 @@ def draw_cut(pdf: Canvas, cut: Cut, *, grid: Grid, slot: int) -> None:
     draw_caption(
         pdf,
         cut,
+        script=script,
         left=left,
         top=frame_bottom - 4,
         width=grid.cell_width,
@@ -161,7 +185,9 @@ def draw_placeholder(pdf: Canvas, frame: tuple[float, float, float, float], text
     pdf.setFillGray(0)
 
 
-def draw_caption(pdf: Canvas, cut: Cut, *, left: float, top: float, width: float, bottom: float):
+def draw_caption(
+    pdf: Canvas, cut: Cut, *, script: str, left: float, top: float, width: float, bottom: float
+):
     line = top - CAPTION_SIZE
     pdf.setFillGray(0)
     pdf.setFont("Helvetica-Bold", CAPTION_SIZE)
@@ -176,7 +202,7 @@ def draw_caption(pdf: Canvas, cut: Cut, *, left: float, top: float, width: float
         line += CAPTION_SIZE + 3
     pdf.setFont(pdf_font(), SCRIPT_SIZE)
     room = max(0, int((line - SCRIPT_LEADING - bottom) // SCRIPT_LEADING) + 1)
-    lines = script_lines(cut.script, width=width, room=room)
+    lines = script_lines(script, width=width, room=room)
     for text in lines:
         line -= SCRIPT_LEADING
         pdf.drawString(left, line, text)

@@ -24,6 +24,11 @@ default_model_checked = Signal()
 # project: sent inside the saving transaction; each receiver returns how many cuts it moved
 # to the tier's default model because their model left the project's (new) tier.
 quality_preset_saved = Signal()
+# project, texts ({key: text}): each receiver returns {key: text} with known @mentions written
+# as the names they stand for.
+mentions_named = Signal()
+# cut_ids: each receiver returns {cut id: credits spent on it, refunds deducted}.
+cut_credits_wanted = Signal()
 
 # What a creator is told of a model whose provider has no key; what the operator must set is
 # shown in the admin only.
@@ -32,3 +37,11 @@ NOT_SET_UP = "not set up on this site"
 
 def answers(signal: Signal, **kwargs) -> list:
     return [response for _receiver, response in signal.send(sender=None, **kwargs)]
+
+
+def named_texts(project, texts: dict) -> dict:
+    """``texts`` with mentions shown as names; unchanged where no app answers."""
+    named = dict(texts)
+    for answer in answers(mentions_named, project=project, texts=texts):
+        named |= answer
+    return named

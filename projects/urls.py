@@ -1,13 +1,14 @@
 from django.urls import path
 
-from projects import export_views, settings_views, views
+from projects import board_views, export_views, settings_views, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
-    path("<int:project_id>/", views.storyboard, name="storyboard"),
+    path("<int:project_id>/", board_views.board, name="storyboard"),
+    path("<int:project_id>/board/order/", board_views.board_reorder, name="board_reorder"),
     path("<int:project_id>/delete/", views.project_delete, name="delete"),
     path("<int:project_id>/cuts/add/", views.cut_add, name="cut_add"),
     path("<int:project_id>/cuts/reorder/", views.cut_reorder, name="cut_reorder"),

@@ -53,15 +53,6 @@ def project_delete(request, project_id):
 
 
 @require_GET
-def storyboard(request, project_id):
-    project = get_owned_project(user=request.user, project_id=project_id)
-    first = project.cuts.first()
-    if first is not None:
-        return redirect(first)
-    return render(request, "projects/storyboard.html", storyboard_context(request, project, None))
-
-
-@require_GET
 def cut_editor(request, project_id, cut_id):
     # The page shows the representative in the cut list only, which loads its own.
     cut = get_owned_cut(

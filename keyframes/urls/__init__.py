@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("keyframes.urls.flights")),
     path("", include("keyframes.urls.references")),
     path("", include("keyframes.urls.breakdown")),
+    path("", include("keyframes.urls.review")),
 ]

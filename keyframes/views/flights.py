@@ -25,6 +25,7 @@ def plan_for(form: FlightOptionsForm, *, project: Project, user) -> ShotPlan | N
         model_key=form.cleaned_data["model"],
         count=form.cleaned_data["count"],
         include_done=form.cleaned_data["include_done"],
+        select_first=form.cleaned_data["select_first"],
     )
 
 

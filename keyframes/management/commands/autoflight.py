@@ -79,6 +79,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-done", action="store_true", help="Also cuts with a representative"
         )
+        parser.add_argument(
+            "--select",
+            choices=["first"],
+            help="first: each cut's first new image becomes its representative",
+        )
         parser.add_argument("--budget", type=credits_amount, help="Refuse above this many credits")
         parser.add_argument("--dry-run", action="store_true", help="Print the plan; spend nothing")
         parser.add_argument("--user", help="E-mail of whose credits pay (default: the owner)")
@@ -141,6 +146,7 @@ class Command(BaseCommand):
             count=options["count"],
             include_done=options["include_done"],
             budget=options["budget"],
+            select_first=options["select"] == "first",
         )
 
     def payer(self, project: Project, email: str | None):

@@ -13,7 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("project_id", type=int)
         parser.add_argument("--format", required=True, help=f"One of {', '.join(export.FORMATS)}.")
         parser.add_argument("-o", "--output", required=True, help="The file to write.")
-        parser.add_argument("--cuts-per-page", type=int, default=6, help="PDF only.")
+        parser.add_argument(
+            "--cuts-per-page",
+            type=int,
+            help="Format pdf only: this many cuts a page instead of the 2 × 3 grid.",
+        )
 
     def handle(self, *args, project_id, format, output, cuts_per_page, **options):
         try:
@@ -23,7 +27,7 @@ class Command(BaseCommand):
         project = Project.objects.filter(pk=project_id).first()
         if project is None:
             raise CommandError(f"There is no project with id {project_id}.")
-        if export_format.key == "pdf":
+        if export_format.key == "pdf" and cuts_per_page:
             content = export_pdf.export_pdf(project, cuts_per_page=cuts_per_page)
         else:
             content = export_jobs.build_export(project, export_format)

@@ -1,0 +1,88 @@
+"""The board and review mode in Chromium: drag-and-drop and keyboard reordering that
+survive a reload, and picking with keys."""
+
+import pytest
+from playwright.sync_api import expect
+
+from keyframes.models import Keyframe
+from tests.factories import make_cut, make_project, make_user
+from tests.keyframes.test_review import generated_set
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def card_scripts(page) -> list[str]:
+    return page.locator(".board-card .board-script").all_inner_texts()
+
+
+def saved_order(response) -> bool:
+    return "/board/order/" in response.url and response.ok
+
+
+def drag(page, source, target):
+    """A real pointer drag, in small steps, from the middle of ``source`` to just past
+    the middle of ``target``."""
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    x, y = end["x"] + end["width"] * 0.75, end["y"] + end["height"] / 2
+    page.mouse.move(x, y, steps=20)
+    page.mouse.move(x + 2, y, steps=5)
+    page.mouse.up()
+
+
+def test_dragging_a_card_reorders_the_storyboard_for_good(signed_in_page, live_server):
+    user = make_user()
+    project = make_project(owner=user, title="Board")
+    cuts = [make_cut(project=project, script=name) for name in ("Alpha", "Bravo", "Charlie")]
+    page = signed_in_page(user)
+    page.goto(live_server.url + project.get_absolute_url())
+    expect(page.locator(".board-card")).to_have_count(3)
+    expect(page.locator("[data-board-cards][data-sortable]")).to_have_count(1)
+
+    with page.expect_response(saved_order):
+        drag(page, page.locator(".board-card").nth(0), page.locator(".board-card").nth(2))
+
+    expect(page.locator(".board-card .board-script")).to_have_text(["Bravo", "Charlie", "Alpha"])
+    page.reload()
+    expect(page.locator("[data-board-cards][data-sortable]")).to_have_count(1)
+    assert card_scripts(page) == ["Bravo", "Charlie", "Alpha"]
+    assert list(project.cuts.values_list("pk", flat=True)) == [
+        cuts[1].pk,
+        cuts[2].pk,
+        cuts[0].pk,
+    ]
+
+    # The keyboard does the same: focus a card's handle and press an arrow key.
+    page.locator(".board-card [data-drag-handle]").nth(2).focus()
+    with page.expect_response(saved_order):
+        page.keyboard.press("ArrowLeft")
+    expect(page.locator(".board-card .board-script")).to_have_text(["Bravo", "Alpha", "Charlie"])
+    page.reload()
+    assert card_scripts(page) == ["Bravo", "Alpha", "Charlie"]
+    assert page.js_errors == []
+
+
+def test_review_picks_with_keys(signed_in_page, live_server):
+    user = make_user()
+    project = make_project(owner=user, title="Review")
+    first, second = make_cut(project=project), make_cut(project=project)
+    first_set, second_set = generated_set(first), generated_set(second)
+    page = signed_in_page(user)
+    page.goto(live_server.url + f"/projects/{project.pk}/review/")
+    expect(page.locator("[data-review-cut]")).to_have_count(2)
+    expect(page.locator("[data-review-cut].current")).to_have_count(1)  # its script has run
+
+    page.keyboard.press("2")
+    expect(page.locator(f"#review-cut-{first.pk} .review-frame.chosen")).to_have_count(1)
+    page.keyboard.press("j")
+    expect(page.locator(f"#review-cut-{second.pk}")).to_have_class("review-cut card current")
+    page.keyboard.press("4")
+    expect(page.locator(f"#review-cut-{second.pk} .review-frame.chosen")).to_have_count(1)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.representative_id == first_set[1].pk
+    assert second.representative_id == second_set[3].pk
+    assert Keyframe.objects.count() == 8
+    assert page.js_errors == []

@@ -1,0 +1,129 @@
+"""The board page: every cut as a card, in order; reordering saves at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from keyframes.models import GenerationJob
+from projects.models import Cut
+from tests.factories import make_asset, make_cut, make_project
+from tests.projects.export_data import give_representative
+
+pytestmark = pytest.mark.django_db
+
+
+def board_html(client, project) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("projects:storyboard", args=[project.pk]))
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def storyboard_of(project, count: int) -> list[Cut]:
+    cuts = []
+    for number in range(count):
+        cut = make_cut(project=project, script=f"Scene {number + 1}: @mina looks up.")
+        if number % 2 == 0:
+            give_representative(cut, colour=(30 * number % 255, 90, 40))
+        cuts.append(cut)
+    return cuts
+
+
+def test_the_board_shows_one_card_per_cut_with_thumbnails_in_order(owner_client, project):
+    make_asset(project=project, handle="mina", name="Mina Park")
+    cuts = storyboard_of(project, 3)
+    cuts[1].shot_size, cuts[1].camera_angle, cuts[1].camera_movement = "close_up", "low", "pan"
+    cuts[1].save()
+
+    html, _ = board_html(owner_client, project)
+
+    assert html.count('class="board-card"') == 3
+    assert html.count("<img src=") == 2  # cuts 1 and 3 have representatives
+    assert html.count("No keyframe yet") == 1
+    for cut in cuts:
+        assert cuts[0].representative.thumbnail.url in html
+        assert cut.get_absolute_url() in html
+    assert html.index("Scene 1:") < html.index("Scene 2:") < html.index("Scene 3:")
+    assert "Mina Park looks up." in html and "@mina" not in html
+    assert "Close-up · Low angle · Pan" in html
+
+
+def test_the_board_shows_credits_spent_after_refunds(owner_client, user, project):
+    cut = make_cut(project=project)
+    for charged, refunded in ((8, 2), (4, 0)):
+        GenerationJob.objects.create(
+            user=user,
+            cut=cut,
+            model_key="local-draft",
+            count=4,
+            prompt="p",
+            aspect_ratio="9:16",
+            credits_per_image=2,
+            credits_charged=charged,
+            credits_refunded=refunded,
+            idempotency_key=f"key-{charged}",
+            status=GenerationJob.Status.SUCCEEDED,
+        )
+
+    html, _ = board_html(owner_client, project)
+
+    assert "10 credits spent" in html
+
+
+def test_the_board_query_count_does_not_grow_with_the_cuts(owner_client, user):
+    small, large = make_project(owner=user), make_project(owner=user)
+    for project, count in ((small, 2), (large, 12)):
+        make_asset(project=project, handle="mina", name="Mina")
+        storyboard_of(project, count)
+
+    _, few = board_html(owner_client, small)
+    html, many = board_html(owner_client, large)
+
+    assert html.count('class="board-card"') == 12
+    assert many == few
+
+
+def test_an_empty_storyboard_offers_to_add_a_cut(owner_client, project):
+    html, _ = board_html(owner_client, project)
+    assert "No cuts yet" in html
+
+
+def test_reordering_from_the_board_saves_and_renumbers(owner_client, project):
+    first, second, third = (make_cut(project=project, script=s) for s in ("aa", "bb", "cc"))
+    response = owner_client.post(
+        reverse("projects:board_reorder", args=[project.pk]),
+        {"order": f"{third.pk},{first.pk},{second.pk}"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert list(project.cuts.values_list("pk", flat=True)) == [third.pk, first.pk, second.pk]
+    html = response.content.decode()
+    assert html.index("cc") < html.index("aa") < html.index("bb")
+    cut_list = owner_client.get(first.get_absolute_url()).content.decode()
+    assert cut_list.index(f'id="cut-item-{third.pk}"') < cut_list.index(f'id="cut-item-{first.pk}"')
+
+
+def test_a_bad_order_says_why_and_keeps_the_old_one(owner_client, project):
+    first, second = make_cut(project=project), make_cut(project=project)
+    response = owner_client.post(
+        reverse("projects:board_reorder", args=[project.pk]),
+        {"order": f"{second.pk}"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "every cut of this storyboard once" in html
+    assert html.index(f'data-cut-id="{first.pk}"') < html.index(f'data-cut-id="{second.pk}"')
+    plain = owner_client.post(reverse("projects:board_reorder", args=[project.pk]), {"order": "x"})
+    assert plain.status_code == 400
+    assert "The order must be a list of cut numbers." in plain.content.decode()
+    assert list(project.cuts.values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
+def test_a_stranger_gets_404_on_the_board_and_its_reorder(stranger_client, project):
+    cut = make_cut(project=project)
+    assert stranger_client.get(reverse("projects:storyboard", args=[project.pk])).status_code == 404
+    response = stranger_client.post(
+        reverse("projects:board_reorder", args=[project.pk]), {"order": str(cut.pk)}
+    )
+    assert response.status_code == 404
