@@ -7,6 +7,7 @@ the name (``@서희는`` is ``서희`` + ``는``) and English possessives often 
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,6 +34,13 @@ class Mention:
     end: int
 
 
+def fold_handle(value: str) -> str:
+    """The one comparison key of a handle, in Python and (stored as Asset.handle_key) in the
+    database: Unicode caseless matching, so Straße and STRASSE, or Zoë typed composed or
+    decomposed and ZOË, are the same handle."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
 def is_valid_handle(value: str) -> bool:
     return _HANDLE_RE.match(value) is not None
 
@@ -53,12 +61,12 @@ def validate_handle(value: str) -> None:
 
 def find_mentions(text: str, handles: Iterable[str]) -> list[Mention]:
     """Mentions in order of first appearance, each handle once whatever its case."""
-    known = {handle.casefold(): handle for handle in handles}
+    known = {fold_handle(handle): handle for handle in handles}
     mentions: list[Mention] = []
     seen: set[str] = set()
     for match in _MENTION_RE.finditer(text):
         mention = _resolve(match.group(1), at=match.start(), known=known)
-        key = mention.handle.casefold()
+        key = fold_handle(mention.handle)
         if key not in seen:
             seen.add(key)
             mentions.append(mention)
@@ -72,7 +80,7 @@ def unknown_mentions(mentions: Iterable[Mention]) -> list[str]:
 def _resolve(word: str, *, at: int, known: dict[str, str]) -> Mention:
     """The longest known handle that starts ``word``, else the whole word as unknown."""
     for length in range(min(len(word), MAX_HANDLE_LENGTH), 0, -1):
-        handle = known.get(word[:length].casefold())
+        handle = known.get(fold_handle(word[:length]))
         if handle is not None:
             return Mention(handle=handle, known=True, start=at, end=at + 1 + length)
     return Mention(handle=word, known=False, start=at, end=at + 1 + len(word))

@@ -1,7 +1,8 @@
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
+
+from characters.mentions import fold_handle
 
 # The database's own guard on handle shape: no ASCII space, punctuation or control character,
 # no leading digit or underscore, at most 32 characters. The form validator
@@ -23,6 +24,8 @@ class Asset(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     handle = models.CharField(max_length=32)
+    # fold_handle(handle): uniqueness and lookups compare this, the same way on every database.
+    handle_key = models.CharField(max_length=96, editable=False)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True, max_length=1000)
     default_variation = models.ForeignKey(
@@ -34,8 +37,9 @@ class Asset(models.Model):
         ordering = ["kind", "handle"]
         constraints = [
             models.UniqueConstraint(
-                Lower("handle"), "project", name="asset_handle_unique_per_project_ci"
+                fields=["project", "handle_key"], name="asset_handle_key_unique_per_project"
             ),
+            models.CheckConstraint(condition=~Q(handle_key=""), name="asset_handle_key_set"),
             models.CheckConstraint(
                 condition=Q(handle__regex=HANDLE_DB_PATTERN), name="asset_handle_shape"
             ),
@@ -46,6 +50,14 @@ class Asset(models.Model):
 
     def __str__(self):
         return f"@{self.handle}"
+
+    def save(self, *args, **kwargs):
+        # The key is derived from the handle, so no way of saving an asset may skip it.
+        self.handle_key = fold_handle(self.handle)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "handle" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "handle_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("characters:asset", args=[self.project_id, self.pk])

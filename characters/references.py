@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from characters.mentions import Mention, find_mentions, unknown_mentions
+from characters.mentions import Mention, find_mentions, fold_handle, unknown_mentions
 from characters.models import Asset, Variation, VariationImage
 from projects.models import Cut
 
@@ -127,20 +127,18 @@ def find_mentioned_assets(*, cut: Cut, text: str, with_images: bool) -> Mentione
     by_handle = {}
     overrides = {}
     if known:  # (an empty filter still costs the ORM a query to build)
-        wanted = {handle.casefold() for handle in known}
-        assets = Asset.objects.filter(project_id=cut.project_id, handle__in=known)
+        wanted = {fold_handle(handle) for handle in known}
+        assets = Asset.objects.filter(project_id=cut.project_id, handle_key__in=wanted)
         assets = (
             with_variation_images(assets) if with_images else assets.prefetch_related("variations")
         )
-        by_handle = {
-            asset.handle.casefold(): asset for asset in assets if asset.handle.casefold() in wanted
-        }
+        by_handle = {asset.handle_key: asset for asset in assets}
         overrides = dict(
             cut.variation_overrides.filter(asset__in=by_handle.values()).values_list(
                 "asset_id", "variation_id"
             )
         )
-    in_order = [asset for handle in known if (asset := by_handle.get(handle.casefold()))]
+    in_order = [asset for handle in known if (asset := by_handle.get(fold_handle(handle)))]
     return MentionedAssets(handles, mentions, in_order, overrides)
 
 

@@ -6,7 +6,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from characters.mentions import validate_handle
+from characters.mentions import fold_handle, validate_handle
 from characters.models import Asset, CutVariationOverride, Variation, VariationImage
 from cutflow.files import delete_files_after_commit, image_file_names, stored_image
 from cutflow.images import ingest_image
@@ -20,7 +20,7 @@ def handle_taken_message(handle: str) -> str:
 
 
 def handle_is_taken(*, project: Project, handle: str, exclude: Asset | None = None) -> bool:
-    others = Asset.objects.filter(project=project, handle__iexact=handle)
+    others = Asset.objects.filter(project=project, handle_key=fold_handle(handle))
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     return others.exists()

@@ -15,6 +15,7 @@ from characters.references import (
     images_primary_first,
     with_variation_images,
 )
+from cutflow.ratelimit import check_upload_rate
 from projects.access import get_owned_project
 
 AUTOCOMPLETE_LIMIT = 8
@@ -127,6 +128,7 @@ def image_upload(request, project_id, variation_id):
     errors = {}
     if form.is_valid():
         try:
+            check_upload_rate(user=request.user)
             services.add_variation_image(variation=variation, file=form.cleaned_data["file"])
         except ValidationError as error:
             form.add_error(None, error)

@@ -13,14 +13,13 @@ from cutflow.images import random_file_name
 logger = logging.getLogger(__name__)
 
 
-def delete_files_after_commit(names: Iterable[str]) -> None:
-    """Removes stored files once the surrounding transaction commits.
-
-    Never before: a rolled-back delete must leave both the rows and their files.
+def delete_files_after_commit(names: Iterable[str], *, storage=None) -> None:
+    """Removes stored files (from default storage unless told) once the surrounding
+    transaction commits. Never before: a rolled-back delete must leave the rows and files.
     """
     names = [name for name in names if name]
     if names:
-        transaction.on_commit(lambda: _delete_now(names))
+        transaction.on_commit(lambda: _delete_now(names, storage or default_storage))
 
 
 def image_file_names(rows) -> list[str]:
@@ -32,10 +31,11 @@ def image_file_names(rows) -> list[str]:
     return names
 
 
-def _delete_now(names: list[str]) -> None:
+def _delete_now(names: list[str], storage=None) -> None:
+    storage = storage or default_storage
     for name in names:
         try:
-            default_storage.delete(name)
+            storage.delete(name)
         except OSError:
             # A file we cannot remove is only wasted space; the rows are already gone.
             logger.warning("Could not delete stored file %s", name, exc_info=True)

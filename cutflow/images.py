@@ -8,6 +8,11 @@ metadata (GPS position, camera, editing history); colours are converted to sRGB.
 Stored format: PNG when the image has real transparency, otherwise JPEG at quality 92 without
 chroma subsampling (close to lossless for line art, a fraction of PNG's size for photos).
 Each image also gets a WebP thumbnail, at most 512 pixels on its long side.
+
+Memory is bounded: an image is kept at most 4096 pixels on its long side. A larger JPEG is
+decoded straight at 1/2, 1/4 or 1/8 scale (draft mode), any other image is reduced right after
+decoding, and no full-size copy outlives that step, so a 39-megapixel one-colour PNG costs
+a worker a few hundred megabytes at most (docs/PERFORMANCE.md, memory section).
 """
 
 import hashlib
@@ -24,6 +29,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_GENERATED_BYTES = 50 * 1024 * 1024
 MAX_MEGAPIXELS = 40
 MAX_PIXELS = MAX_MEGAPIXELS * 1_000_000
+MAX_STORED_SIDE = 4096
 MIN_UPLOAD_SIDE = 256
 MIN_GENERATED_SIDE = 64
 THUMBNAIL_LONG_SIDE = 512
@@ -34,6 +40,9 @@ ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 # Pillow cannot tell a truncated or malformed file from a bad one any other way.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 _SRGB = ImageCms.createProfile("sRGB")
+# Pillow's own bomb guard, in line with our cap (it refuses at twice this many pixels), for
+# every file it opens, not only the ones that pass through _ingest.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,8 @@ def _ingest(data: bytes, *, max_bytes: int, min_side: int) -> IngestedImage:
     if header_size is not None:
         _check_dimensions(header_size, min_side=min_side)
     _verify(data)
-    image = _decode(data)
-    _check_dimensions(image.size, min_side=min_side)
-    clean = _normalise(image)
+    # Nested calls: no reference to the full-size decode outlives the reduction.
+    clean = _normalise(_decode(data, min_side=min_side))
     content, extension, mime_type = _encode(clean)
     thumbnail = _thumbnail(clean)
     return IngestedImage(
@@ -179,13 +187,36 @@ def _verify(data: bytes) -> None:
         raise _corrupt() from error
 
 
-def _decode(data: bytes) -> Image.Image:
+def _decode(data: bytes, *, min_side: int) -> Image.Image:
+    """The pixels, at most MAX_STORED_SIDE on the long side."""
     image = _open(data)
+    _check_dimensions(image.size, min_side=min_side)
+    factor = -(-max(image.size) // MAX_STORED_SIDE)  # ceiling division
+    if factor > 1 and image.format == "JPEG":
+        # Decodes at a DCT scale at or above the target, never the full image.
+        image.draft(None, (image.width // factor, image.height // factor))
     try:
         image.load()
     except _DECODE_ERRORS as error:
         raise _corrupt() from error
+    factor = -(-max(image.size) // MAX_STORED_SIDE)
+    if factor > 1:
+        if image.mode not in _REDUCIBLE_MODES:
+            image = image.convert(_reducible_mode(image))
+        image = image.reduce(factor)
     return image
+
+
+_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK")
+
+
+def _reducible_mode(image: Image.Image) -> str:
+    if image.mode == "1":
+        return "L"
+    if image.mode.startswith("I"):
+        return "I"  # 16-bit greyscale: kept wide until _to_srgb scales it down properly
+    has_alpha = image.mode in ("PA", "La", "RGBa") or "transparency" in image.info
+    return "RGBA" if has_alpha else "RGB"
 
 
 def _normalise(image: Image.Image) -> Image.Image:

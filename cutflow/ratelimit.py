@@ -5,6 +5,7 @@ Rates are written like allauth's: "30/m", "500/h", "5/s", "1000/d" (a count per 
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -14,6 +15,7 @@ ACTION_WORDS = {
     "generate": "generating",
     "prompt": "asking for prompts",
     "breakdown": "importing scripts",
+    "upload": "uploading images",
 }
 
 
@@ -55,6 +57,11 @@ def check_rate_limit(*, user, action: str, rate: str) -> None:
     if count > limit:
         retry_after = max(1, int((window + 1) * period - now))
         raise RateLimited(rate_limit_message(action, unit), retry_after=retry_after)
+
+
+def check_upload_rate(*, user) -> None:
+    """Every image upload decodes a file: one limit per user across all upload forms."""
+    check_rate_limit(user=user, action="upload", rate=settings.UPLOAD_RATE_LIMIT)
 
 
 def rate_limit_message(action: str, unit: str) -> str:

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    # Before django_q: cutflow's qcluster command (stops on a group SIGTERM) replaces its own.
+    "cutflow",
     "django_q",
     "allauth",
     "allauth.account",
@@ -107,7 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_TIMEOUT_SECONDS = int(os.environ.get("Q_TIMEOUT_SECONDS", "600"))
 Q_CLUSTER = {
-    "name": "cutflow",
+    # The queue every cluster of one deployment shares (its Redis key).
+    "name": os.environ.get("Q_QUEUE_NAME", "cutflow"),
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": Q_TIMEOUT_SECONDS,
     # django-q2 re-queues a task after `retry` seconds; it must outlast `timeout`.
@@ -139,7 +142,11 @@ LOGIN_REDIRECT_URL = "projects:list"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
+# Mandatory: only then can sign-up answer a taken e-mail exactly as a new one (allauth mails
+# the owner instead), so the form never says who has an account.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "credits.account_adapter.CreditGrantingAccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
@@ -175,6 +182,18 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "file_overwrite": False,
         },
+    }
+# Exports are private: no URL serves this storage; the owner-checked download view reads it.
+EXPORT_EXPIRY_SECONDS = int(os.environ.get("EXPORT_EXPIRY_SECONDS", str(24 * 3600)))
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["exports"] = {
+        "BACKEND": STORAGES["default"]["BACKEND"],
+        "OPTIONS": STORAGES["default"]["OPTIONS"] | {"location": "private-exports"},
+    }
+else:
+    STORAGES["exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("EXPORTS_ROOT", VAR_DIR / "exports"))},
     }
 # Local media is served by Django (unguessable names, safe headers); S3 serves its own.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not AWS_STORAGE_BUCKET_NAME)
@@ -275,6 +294,7 @@ SILENCED_SYSTEM_CHECKS = ["djstripe.I002"]
 GENERATION_RATE_LIMIT = os.environ.get("GENERATION_RATE_LIMIT", "30/m")
 PROMPT_RATE_LIMIT = os.environ.get("PROMPT_RATE_LIMIT", "20/m")
 BREAKDOWN_RATE_LIMIT = os.environ.get("BREAKDOWN_RATE_LIMIT", "10/m")
+UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30/m")
 
 LOGGING = {
     "version": 1,

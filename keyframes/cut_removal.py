@@ -8,7 +8,9 @@ from keyframes.models import AdditionalReference, GenerationJob, Keyframe
 
 def refuse_while_generating(cuts, *, what: str) -> None:
     """A job still running owns credits that only its end can refund: deleting its cut now
-    would lose them, so deleting waits until the job ends or is cancelled."""
+    would lose them, so deleting waits until the job ends or is cancelled. The caller holds
+    the cuts' row locks, which starting a job takes before it charges: a job committed a
+    moment ago is seen here, and one not yet started finds its cut gone."""
     active = GenerationJob.objects.select_for_update().filter(
         cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES
     )

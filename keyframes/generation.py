@@ -15,6 +15,7 @@ from keyframes.model_choice import choose_model
 from keyframes.models import Candidate, Flight, GenerationJob
 from keyframes.providers.registry import MODELS, ModelSpec
 from projects.models import Cut
+from projects.services import lock_cut
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ def start_generation(
         raise ValidationError({"model": model_changed_message(plan, expected_model)})
     try:
         with transaction.atomic():
+            # The cut's row lock, which deleting takes too: a delete either waits for this
+            # job and then refuses, or wins, and then nothing is charged here.
+            lock_cut(cut=cut)
             job = create_job(
                 cut=cut,
                 user=user,
@@ -112,7 +116,10 @@ def start_generation(
             transaction.on_commit(lambda: enqueue_job(job.pk), robust=True)
     except IntegrityError:
         # A concurrent double submit won the race for this idempotency key.
-        return GenerationJob.objects.get(user=user, idempotency_key=idempotency_key)
+        winner = GenerationJob.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if winner is None:
+            raise
+        return winner
     return job
 
 

@@ -325,7 +325,8 @@ def finish_job(job: GenerationJob) -> GenerationJob:
             status=status, finished_at=timezone.now(), error_message=(next(iter(errors), ""))[:300]
         )
         pick_first_for_flight(job)
-        settle_cut(job.cut_id)
+        if job.cut_id is not None:
+            settle_cut(job.cut_id)
         if job.flight_id is not None:
             settle_flight(flight=job.flight)
     job.refresh_from_db()

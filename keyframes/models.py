@@ -71,7 +71,11 @@ class GenerationJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
     )
-    cut = models.ForeignKey("projects.Cut", on_delete=models.CASCADE, related_name="jobs")
+    # A job is the receipt of its charge: it outlives its cut, so the ledger's charge always
+    # has a job to answer for it (deleting waits until every job of the cut is final).
+    cut = models.ForeignKey(
+        "projects.Cut", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
     flight = models.ForeignKey(
         Flight, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )

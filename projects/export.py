@@ -18,8 +18,6 @@ from projects.models import Cut, Project
 
 # Above this many cuts, PDF and ZIP exports run as a background task.
 EXPORT_SYNC_MAX_CUTS = 40
-EXPORT_FOLDER = "exports"
-PROGRESS_FILE = "progress.json"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 Progress = Callable[[int, int], None]
@@ -138,10 +136,10 @@ def export_file_name(project: Project, export_format: ExportFormat) -> str:
     return f"{stem}-storyboard.{export_format.extension}"
 
 
-def read_stored(name: str) -> bytes | None:
+def read_stored(name: str, *, storage=default_storage) -> bytes | None:
     """A stored file's bytes, or None when it is gone from storage."""
     try:
-        with default_storage.open(name, "rb") as stored:
+        with storage.open(name, "rb") as stored:
             return stored.read()
     except OSError:
         return None

@@ -1,8 +1,8 @@
 """The CSV shot list export: one row per cut."""
 
-import csv
 import io
 
+from cutflow.csv_cells import SpreadsheetSafeWriter
 from projects.export import CSV_FIELDS, export_cuts, keyframe_file_name, shot_parts
 from projects.models import Cut, Project
 
@@ -10,7 +10,7 @@ from projects.models import Cut, Project
 def export_csv(project: Project) -> str:
     cuts = export_cuts(project)
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer = SpreadsheetSafeWriter(buffer, fieldnames=CSV_FIELDS)
     writer.writeheader()
     for cut in cuts:
         writer.writerow(csv_row(cut, total=len(cuts)))

@@ -8,14 +8,11 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django_q.tasks import async_task
 
 from projects.export import (
-    EXPORT_FOLDER,
     EXPORT_SYNC_MAX_CUTS,
-    PROGRESS_FILE,
     TOKEN_PATTERN,
     ExportFormat,
     Progress,
@@ -23,6 +20,7 @@ from projects.export import (
     read_stored,
 )
 from projects.export_csv import export_csv
+from projects.export_files import EXPORT_FOLDER, PROGRESS_FILE, export_storage, listed_folders
 from projects.export_pdf import export_pdf
 from projects.export_pdf_notes import export_pdf_notes
 from projects.export_zip import export_zip
@@ -52,6 +50,10 @@ class ExportStatus:
         return int(100 * self.done / self.total) if self.total else 0
 
     @property
+    def expired(self) -> bool:
+        return time.time() - self.updated_at > settings.EXPORT_EXPIRY_SECONDS
+
+    @property
     def stalled(self) -> bool:
         """A worker that died leaves a working export that never moves again."""
         limit = settings.Q_CLUSTER["timeout"] + 60
@@ -77,7 +79,28 @@ def build_export(
 
 
 def start_export(*, project: Project, export_format: ExportFormat) -> ExportStatus:
-    """Records a queued export and hands it to a worker once the transaction commits."""
+    """Records a queued export and hands it to a worker once the transaction commits. An
+    export of the same format still running for the project is given back instead."""
+    with transaction.atomic():
+        # Two clicks at once: the second waits here, then finds the first one's status.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        running = running_export(project=project, export_format=export_format)
+        if running is not None:
+            return running
+        return queue_export(project=project, export_format=export_format)
+
+
+def running_export(*, project: Project, export_format: ExportFormat) -> ExportStatus | None:
+    root = f"{EXPORT_FOLDER}/{project.pk}"
+    for token in listed_folders(export_storage(), root):
+        status = read_status(project=project, token=token)
+        unfinished = status is not None and not status.is_ready and not status.stalled
+        if unfinished and status.format == export_format.key:
+            return status
+    return None
+
+
+def queue_export(*, project: Project, export_format: ExportFormat) -> ExportStatus:
     token = secrets.token_urlsafe(24)
     status = write_status(
         token=token,
@@ -107,8 +130,8 @@ def run_export(*, project: Project, export_format: ExportFormat, token: str) -> 
     content = build_export(project, export_format, on_progress=report)
     file_name = export_file_name(project, export_format)
     stored_name = f"{export_folder(project, token)}/{file_name}"
-    default_storage.delete(stored_name)
-    stored_name = default_storage.save(stored_name, ContentFile(content))
+    export_storage().delete(stored_name)
+    stored_name = export_storage().save(stored_name, ContentFile(content))
     total = project.cuts.count()
     return write_status(
         token=token,
@@ -141,8 +164,8 @@ def write_status(
         updated_at=time.time(),
     )
     name = progress_file(project, token)
-    default_storage.delete(name)
-    default_storage.save(name, ContentFile(json.dumps(status.__dict__).encode()))
+    export_storage().delete(name)
+    export_storage().save(name, ContentFile(json.dumps(status.__dict__).encode()))
     return status
 
 
@@ -150,14 +173,16 @@ def read_status(*, project: Project, token: str) -> ExportStatus | None:
     """The export's progress, or None when the token is unknown or another project's."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    content = read_stored(progress_file(project, token))
+    content = read_stored(progress_file(project, token), storage=export_storage())
     if content is None:
         return None
     try:
         status = ExportStatus(**json.loads(content))
     except (ValueError, TypeError):
         return None  # caught halfway through a rewrite; the next poll reads it whole
-    return status if status.project_id == project.pk else None
+    if status.project_id != project.pk or status.expired:
+        return None
+    return status
 
 
 def export_folder(project: Project, token: str) -> str:
@@ -173,11 +198,11 @@ def stored_export_files(project: Project) -> list[str]:
     """Every export file and progress file kept for the project."""
     root = f"{EXPORT_FOLDER}/{project.pk}"
     try:
-        tokens, _ = default_storage.listdir(root)
+        tokens, _ = export_storage().listdir(root)
     except FileNotFoundError:
         return []
     names = []
     for token in tokens:
-        _, files = default_storage.listdir(f"{root}/{token}")
+        _, files = export_storage().listdir(f"{root}/{token}")
         names += [f"{root}/{token}/{name}" for name in files]
     return names

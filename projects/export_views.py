@@ -1,4 +1,3 @@
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,6 +6,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from projects import export, export_jobs
 from projects.access import get_owned_project
+from projects.export_files import export_storage
 
 
 @require_GET
@@ -72,7 +72,7 @@ def export_result(request, project_id, token):
     if status is None or not status.is_ready:
         raise Http404("This export is not ready.")
     try:
-        stored = default_storage.open(status.stored_name, "rb")
+        stored = export_storage().open(status.stored_name, "rb")
     except OSError as exc:
         raise Http404("This export is no longer stored.") from exc
     return FileResponse(

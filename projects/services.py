@@ -4,14 +4,29 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from cutflow.files import delete_files_after_commit
+from projects.export_files import export_storage
 from projects.export_jobs import stored_export_files
 from projects.models import Cut, Project, PromptRevision
 from projects.signals import answers, cuts_deleting, project_deleting
 
 PROMPT_HISTORY_LENGTH = 10
 REVISION_GONE_MESSAGE = "That earlier prompt is no longer in the history."
+
+
+class CutGone(ValidationError):
+    """The cut was deleted while a request about it was on its way."""
+
+    def __init__(self):
+        super().__init__("This cut was deleted meanwhile; nothing was saved or charged.")
+
+
+def lock_cut(*, cut: Cut) -> None:
+    """Takes the cut's row lock for the rest of the transaction, as deleting it does."""
+    if Cut.objects.select_for_update().filter(pk=cut.pk).only("pk").first() is None:
+        raise CutGone
 
 
 def create_project(*, owner, title: str, aspect_ratio: str, quality_preset: str) -> Project:
@@ -71,7 +86,11 @@ def update_cut_text(*, cut: Cut, script: str, prompt: str, negative_prompt: str)
         cut.prompt = prompt
         cut.negative_prompt = negative_prompt
         cut.settle_status()
-        cut.save(update_fields=["script", "prompt", "negative_prompt", "status", "updated_at"])
+        cut.updated_at = timezone.now()
+        fields = ["script", "prompt", "negative_prompt", "status", "updated_at"]
+        # An UPDATE that finds no row: the cut was deleted since the request loaded it.
+        if not Cut.objects.filter(pk=cut.pk).update(**{f: getattr(cut, f) for f in fields}):
+            raise CutGone
     return cut
 
 
@@ -94,6 +113,11 @@ def restore_prompt(*, cut: Cut, revision_id: int) -> Cut:
 
 def delete_cut(*, cut: Cut) -> None:
     with transaction.atomic():
+        # The project first, as adding and deleting the project do: two deletes renumbering
+        # each other's cuts would otherwise deadlock. Then the cut's own lock, which
+        # generating takes before it charges (see keyframes/cut_removal.py).
+        Project.objects.select_for_update().filter(pk=cut.project_id).first()
+        lock_cut(cut=cut)
         delete_files_after_commit(files_of_cuts(Cut.objects.filter(pk=cut.pk), what="this cut"))
         project = cut.project
         cut.delete()
@@ -103,11 +127,15 @@ def delete_cut(*, cut: Cut) -> None:
 
 def delete_project(*, project: Project) -> None:
     with transaction.atomic():
+        # The project's lock holds off new cuts; the cuts' locks, taken in one order, hold
+        # off new jobs (see keyframes/cut_removal.py).
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        list(project.cuts.select_for_update().order_by("pk").values_list("pk", flat=True))
         names = files_of_cuts(project.cuts.all(), what="this project")
         names += sum(answers(project_deleting, project=project), [])
         names += [project.style_image.name, project.style_thumbnail.name]
-        names += stored_export_files(project)
         delete_files_after_commit(names)
+        delete_files_after_commit(stored_export_files(project), storage=export_storage())
         project.delete()
 
 

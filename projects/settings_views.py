@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cutflow.ratelimit import check_upload_rate
 from projects import project_settings
 from projects.access import get_owned_cut, get_owned_project
 from projects.cut_list import cut_list_context
@@ -15,6 +16,8 @@ def project_settings_page(request, project_id):
     form = ProjectSettingsForm(request.POST or None, request.FILES or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
+            if form.cleaned_data.get("style_image"):
+                check_upload_rate(user=request.user)
             moved = project_settings.update_project_settings(project=project, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)

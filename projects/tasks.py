@@ -1,6 +1,6 @@
 """django-q2 tasks of the projects app: load ids, call a service."""
 
-from projects import export, export_jobs
+from projects import export, export_files, export_jobs
 from projects.models import Project
 
 
@@ -10,3 +10,7 @@ def run_export(project_id: int, format_key: str, token: str) -> None:
         export_format=export.get_format(format_key),
         token=token,
     )
+
+
+def remove_expired_exports() -> None:
+    export_files.remove_expired_exports()

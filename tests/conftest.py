@@ -11,8 +11,14 @@ IN_CI = os.environ.get("CI") == "true"
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
-    """Every test stores files in its own folder, so a test can check what is on disk."""
+    """Every test stores files in its own folders, so a test can check what is on disk."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = settings.STORAGES | {
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        }
+    }
     return settings.MEDIA_ROOT
 
 

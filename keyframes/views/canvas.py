@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from credits.services import InsufficientCredits
-from cutflow.ratelimit import RateLimited, check_rate_limit
+from cutflow.ratelimit import RateLimited, check_rate_limit, check_upload_rate
 from keyframes import keyframe_actions
 from keyframes.canvas import canvas_state
 from keyframes.editor import canvas_context, controls_context
@@ -22,6 +23,7 @@ from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
 from projects.models import Cut
+from projects.services import CutGone
 from projects.text_form import saved_text_form, text_context
 
 CANVAS_RESPONSE = "keyframes/canvas_response.html"
@@ -85,6 +87,8 @@ def generate(request, cut_id):
     try:
         check_rate_limit(user=request.user, action="generate", rate=settings.GENERATION_RATE_LIMIT)
         start_from_forms(cut=cut, user=request.user, form=form, text_form=text_form)
+    except CutGone:
+        raise Http404("This cut was deleted.") from None
     except InsufficientCredits as exc:
         errors = {"credits": exc.messages}
     except RateLimited as exc:
@@ -163,6 +167,7 @@ def upload_keyframe(request, cut_id):
     form = UploadKeyframeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
+            check_upload_rate(user=request.user)
             keyframe_actions.upload_keyframe(cut=cut, file=form.cleaned_data["file"])
             form = UploadKeyframeForm()
         except ValidationError as exc:

@@ -7,6 +7,7 @@ from characters import services
 from characters.models import Asset, Variation
 from characters.references import ReferenceList, resolve_references
 from characters.script_mentions import mentions_missing_from_prompt
+from cutflow.ratelimit import check_upload_rate
 from keyframes import references as additional
 from keyframes.forms import AdditionalReferenceForm, OverrideForm
 from keyframes.models import AdditionalReference, Keyframe
@@ -48,6 +49,8 @@ def additional_add(request, cut_id):
                 Keyframe, pk=form.cleaned_data["keyframe"], cut__project=cut.project
             )
         try:
+            if form.cleaned_data["file"]:
+                check_upload_rate(user=request.user)
             additional.add_additional_reference(
                 cut=cut, file=form.cleaned_data["file"] or None, keyframe=keyframe
             )

@@ -110,3 +110,55 @@ def test_manage_py_check_ledger_exits_0_when_exact_and_1_when_tampered():
     assert tampered_run.returncode == 1
     assert "difference -4" in tampered_run.stdout
     assert "1 account(s) differ from their ledger." in tampered_run.stderr
+
+
+@pytest.mark.django_db
+def test_check_ledger_fails_on_a_charge_whose_job_is_gone():
+    user = make_user(credits=50)
+    job = make_job(user=user)
+    charge_job(user=user, job=job, amount=20)
+    charge_id = job.ledger_rows.get(kind="charge").pk
+    # Removed behind the app's back, as the cascade of a racing delete once did.
+    job.delete()
+    out = io.StringIO()
+
+    with pytest.raises(CommandError) as failure:
+        call_command("check_ledger", stdout=out)
+
+    assert str(failure.value) == "1 charge(s) or job(s) disagree with the ledger."
+    assert out.getvalue().startswith(f"charge {charge_id} of account ")
+    assert "-20 on" in out.getvalue() and "belongs to no job" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_check_ledger_fails_on_a_job_whose_figures_differ_from_its_ledger_rows():
+    user = make_user(credits=50)
+    job = make_job(user=user)
+    charge_job(user=user, job=job, amount=20)
+    refund_image(job=job, slot=0, amount=5)
+    type(job).objects.filter(pk=job.pk).update(credits_refunded=10)
+    out = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("check_ledger", stdout=out)
+
+    assert out.getvalue() == (
+        f"job {job.pk} of {user}: says charged 20, refunded 10; "
+        "its ledger rows say charged 20, refunded 5\n"
+    )
+
+
+@pytest.mark.django_db
+def test_a_deleted_cut_leaves_its_finished_job_and_the_ledger_whole():
+    from projects.services import delete_cut
+
+    user = make_user(credits=50)
+    job = make_job(user=user)
+    charge_job(user=user, job=job, amount=20)
+    type(job).objects.filter(pk=job.pk).update(status="succeeded")
+
+    delete_cut(cut=job.cut)
+
+    job.refresh_from_db()
+    assert job.cut is None and job.ledger_rows.count() == 1
+    call_command("check_ledger", stdout=io.StringIO())

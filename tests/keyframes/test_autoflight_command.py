@@ -21,7 +21,8 @@ from tests.factories import make_cut, make_project, make_user
 
 
 @pytest.fixture
-def demo_project(db):
+def demo_project(db, settings):
+    settings.DEBUG = True  # the demo command runs on development sites only
     call_command("demo", stdout=io.StringIO())
     return Project.objects.get(title=DEMO_TITLE)
 

@@ -1,10 +1,17 @@
 import pytest
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 
 from characters.models import Asset, VariationImage
+from keyframes.management.commands.demo import DEMO_EMAIL, DEMO_PASSWORD
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    settings.DEBUG = True
 
 
 def test_demo_builds_a_project_and_running_it_again_changes_nothing(capsys):
@@ -45,3 +52,24 @@ def test_every_demo_script_mentions_known_handles():
     for cut in project.cuts.all():
         mentions = find_mentions(cut.script, handles)
         assert mentions and all(m.known for m in mentions)
+
+
+def test_demo_refuses_a_production_site_without_the_flag(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("demo")
+
+    assert not get_user_model().objects.exists() and not Project.objects.exists()
+
+
+def test_demo_on_production_gets_a_password_of_its_own(settings, capsys):
+    settings.DEBUG = False
+
+    call_command("demo", allow_production=True)
+
+    output = capsys.readouterr().out
+    password = output.split("password: ", 1)[1].split()[0]
+    user = get_user_model().objects.get(email=DEMO_EMAIL)
+    assert password != DEMO_PASSWORD and len(password) >= 16
+    assert user.check_password(password) and not user.check_password(DEMO_PASSWORD)

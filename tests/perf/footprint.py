@@ -4,9 +4,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from uuid import uuid4
 
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
@@ -78,5 +81,34 @@ def measure_memory(report: Report, *, owner=None, long_side: int = 2048, count: 
             f"{probe['loaded_mb']:.0f} MB with Django loaded; {width}x{height} stored "
             f"as {probe['stored_bytes'] / 1e6:.1f} MB from {probe['png_bytes'] / 1e6:.1f}"
             " MB of PNG",
+        )
+    )
+    measure_intake_memory(report)
+
+
+def measure_intake_memory(report: Report) -> None:
+    """A pixel flood: a 39-megapixel one-colour PNG, ingested in a fresh process."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flood.png"
+        Image.new("RGB", (6245, 6245), (20, 160, 90)).save(path)
+        output = subprocess.run(
+            [sys.executable, "-m", "tests.perf.intake_probe", str(path)],
+            cwd=BASE_DIR,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout
+    probe = json.loads(output.strip().splitlines()[-1])
+    report.add(
+        Row(
+            FOOTPRINT,
+            "ingest peak over loaded, 39 MP one-colour PNG",
+            round(probe["peak_mb"] - probe["loaded_mb"], 1),
+            " MB",
+            300,
+            f"{probe['file_bytes'] / 1024:.0f} KB file, stored {probe['size'][0]}x"
+            f"{probe['size'][1]}; {probe['loaded_mb']:.0f} MB with Django loaded",
         )
     )

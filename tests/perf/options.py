@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-SECTIONS = ("fanout", "flight", "pages", "growth", "load", "bytes", "memory")
+SECTIONS = ("fanout", "flight", "clusters", "pages", "growth", "load", "bytes", "memory")
 
 
 @dataclass

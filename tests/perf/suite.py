@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from tests.factories import make_user
-from tests.perf import fanout, footprint, load, pages
+from tests.perf import clusters, fanout, footprint, load, pages
 from tests.perf.options import SECTIONS, Options
 from tests.perf.report import Report
 
@@ -43,6 +43,13 @@ def run_sections(options: Options) -> Report:
             workers=o.workers,
             cap=o.cap,
             gate=o.gate,
+        ),
+        "clusters": partial(
+            clusters.measure_clusters,
+            latency=o.latency,
+            cuts=o.flight_cuts,
+            count=o.flight_count,
+            cap=o.cap,
         ),
         "pages": partial(
             pages.measure_pages,

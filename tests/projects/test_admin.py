@@ -8,6 +8,11 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    settings.DEBUG = True  # the demo command runs on development sites only
+
+
 def test_every_changelist_and_change_page_loads_for_staff_with_demo_data(client):
     call_command("demo")
     staff = make_user(email="support@example.com")

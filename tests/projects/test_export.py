@@ -13,6 +13,7 @@ from django_q.models import OrmQ
 from pypdf import PdfReader
 
 from projects import export, export_csv, export_jobs, export_pdf, export_zip, tasks
+from projects.export_files import export_storage
 from tests.factories import make_cut, make_project
 from tests.projects.export_data import give_representative, transparent_png
 
@@ -228,7 +229,7 @@ def test_large_project_exports_in_the_background_with_progress(
 
     tasks.run_export(project.pk, "zip", token)
 
-    with default_storage.open(f"exports/{project.pk}/{token}/progress.json") as stored:
+    with export_storage().open(f"exports/{project.pk}/{token}/progress.json") as stored:
         progress = json.load(stored)
     assert progress["status"] == "ready" and progress["done"] == progress["total"] == 7
     ready = owner_client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
@@ -261,11 +262,11 @@ def test_an_export_that_stopped_says_so(
         owner_client, project, "pdf", django_capture_on_commit_callbacks
     )
     name = export_jobs.progress_file(project, token)
-    with default_storage.open(name) as stored:
+    with export_storage().open(name) as stored:
         progress = json.load(stored)
-    progress["updated_at"] -= 24 * 3600
-    default_storage.delete(name)
-    default_storage.save(name, io.BytesIO(json.dumps(progress).encode()))
+    progress["updated_at"] -= 3600
+    export_storage().delete(name)
+    export_storage().save(name, io.BytesIO(json.dumps(progress).encode()))
 
     html = owner_client.get(reverse("projects:export_status", args=[project.pk, token]))
 
@@ -342,9 +343,9 @@ def test_deleting_the_project_removes_its_exports(
     )
     export_jobs.run_export(project=project, export_format=export.get_format("zip"), token=token)
     names = export_jobs.stored_export_files(project)
-    assert len(names) == 2 and all(default_storage.exists(name) for name in names)
+    assert len(names) == 2 and all(export_storage().exists(name) for name in names)
 
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(reverse("projects:delete", args=[project.pk]))
 
-    assert not any(default_storage.exists(name) for name in names)
+    assert not any(export_storage().exists(name) for name in names)

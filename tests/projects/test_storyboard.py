@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,6 +24,9 @@ def test_signing_up_lands_on_an_empty_project_list(client):
         },
         follow=True,
     )
+    assert b"confirm" in response.content.lower()
+    [link] = re.findall(r"https?://\S+/confirm-email/\S+/", mail.outbox[-1].body)
+    response = client.post(link, follow=True)
     assert response.status_code == 200
     assert b"No storyboards yet" in response.content
 

@@ -9,7 +9,7 @@ from credits.services import balance_of
 from cutflow.ratelimit import RateLimited, check_rate_limit, parse_rate
 from keyframes.models import GenerationJob
 from projects.models import Cut
-from tests.factories import make_asset, make_cut, make_project, make_user
+from tests.factories import make_asset, make_cut, make_project, make_user, upload
 from tests.security.conftest import htmx
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,29 @@ def test_repeated_failed_sign_ins_for_one_address_are_refused(client):
     response = client.post(url, {"login": "target@example.com", "password": "the-right-pass-123"})
     assert "Too many failed login attempts" in html.unescape(response.content.decode())
     assert "_auth_user_id" not in client.session
+
+
+UPLOADING_TOO_FAST = "You are uploading images very quickly; try again in a minute."
+
+
+def test_uploads_are_limited_per_user_across_upload_forms(client, settings):
+    settings.UPLOAD_RATE_LIMIT = "2/m"
+    user = make_user()
+    project = make_project(owner=user)
+    cut = make_cut(project=project)
+    variation = make_asset(project=project, handle="Mina").variations.get()
+    client.force_login(user)
+    keyframe_url = reverse("keyframes:upload_keyframe", args=[cut.pk])
+    sheet_url = reverse("characters:image_upload", args=[project.pk, variation.pk])
+
+    client.post(keyframe_url, {"file": upload("one.png")}, **htmx())
+    client.post(sheet_url, {"file": upload("two.png")}, **htmx())
+    refused = client.post(keyframe_url, {"file": upload("three.png")}, **htmx())
+
+    assert UPLOADING_TOO_FAST in html.unescape(refused.content.decode())
+    assert cut.keyframes.count() == 1 and variation.images.count() == 2
+    other = make_user()
+    client.force_login(other)
+    other_cut = make_cut(project=make_project(owner=other))
+    client.post(reverse("keyframes:upload_keyframe", args=[other_cut.pk]), {"file": upload()})
+    assert other_cut.keyframes.count() == 1

@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from credits.ledger_checks import ledger_problems
 from credits.models import CreditAccount
 from credits.services import ledger_mismatches
 
 
 class Command(BaseCommand):
-    help = "Checks that every credit balance equals the sum of its ledger; exits 1 if not."
+    help = (
+        "Checks that every credit balance equals the sum of its ledger, every charge belongs "
+        "to a job and every job's figures match its ledger rows; exits 1 if not."
+    )
 
     def handle(self, *args, **options):
         mismatches = ledger_mismatches()
@@ -14,9 +18,15 @@ class Command(BaseCommand):
                 f"account {account.pk} ({account.user}): balance {account.balance}, "
                 f"ledger sum {ledger_sum}, difference {account.balance - ledger_sum:+d}"
             )
+        problems = ledger_problems()
+        for problem in problems:
+            self.stdout.write(problem)
+        failures = []
         if mismatches:
-            raise CommandError(
-                f"{len(mismatches)} account(s) differ from their ledger.", returncode=1
-            )
+            failures.append(f"{len(mismatches)} account(s) differ from their ledger.")
+        if problems:
+            failures.append(f"{len(problems)} charge(s) or job(s) disagree with the ledger.")
+        if failures:
+            raise CommandError(" ".join(failures), returncode=1)
         count = CreditAccount.objects.count()
         self.stdout.write(f"OK: all {count} credit accounts match their ledger.")

@@ -1,7 +1,11 @@
+import getpass
 import io
+import secrets
+import sys
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from characters.models import Asset, Variation, VariationImage
@@ -112,24 +116,50 @@ SCRIPTS = [
 class Command(BaseCommand):
     help = "Creates the demo account and its storyboard (running it again changes nothing)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run with DEBUG=0 too; asks for the demo password (or makes one up).",
+        )
+
     def handle(self, *args, **options):
-        user, created = self.demo_user()
+        password = DEMO_PASSWORD
+        if not settings.DEBUG:
+            if not options["allow_production"]:
+                raise CommandError(
+                    "DEBUG is off: this looks like a production site, and the demo account's "
+                    "published password would let anyone in. Run with --allow-production to "
+                    "create it with a password of its own."
+                )
+            password = self.production_password()
+        user, created = self.demo_user(password)
         project = Project.objects.filter(owner=user, title=DEMO_TITLE).first()
         if project is None:
             with transaction.atomic():
                 project = self.build_project(user)
-        self.stdout.write(f"Demo account: {DEMO_EMAIL} / password: {DEMO_PASSWORD}")
+        if created or settings.DEBUG:
+            self.stdout.write(f"Demo account: {DEMO_EMAIL} / password: {password}")
+        else:
+            self.stdout.write(f"Demo account: {DEMO_EMAIL} (its password is unchanged)")
         self.stdout.write(f"Demo project id: {project.pk}")
         if not created:
             self.stdout.write("The demo data was already there; nothing changed.")
 
-    def demo_user(self):
+    def production_password(self) -> str:
+        if sys.stdin.isatty():
+            typed = getpass.getpass("Password for the demo account (empty: make one up): ")
+            if typed:
+                return typed
+        return secrets.token_urlsafe(12)
+
+    def demo_user(self, password: str):
         users = get_user_model().objects
         user = users.filter(email=DEMO_EMAIL).first()
         if user is not None:
             return user, False
         with transaction.atomic():
-            user = users.create_user(username=DEMO_EMAIL, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+            user = users.create_user(username=DEMO_EMAIL, email=DEMO_EMAIL, password=password)
             from allauth.account.models import EmailAddress
 
             EmailAddress.objects.create(user=user, email=DEMO_EMAIL, primary=True, verified=True)

@@ -1,0 +1,32 @@
+"""django-q2's qcluster, made to stop when its whole process group gets SIGTERM (what
+systemd and `make run`'s `kill 0` send).
+
+django-q2 gives its sentinel process the default SIGTERM action, so a group SIGTERM kills
+the sentinel at once, possibly while it holds the lock inside the cluster's stop event; the
+main process's handler then blocks forever setting that event. Here the handler first gives
+the sentinel a moment to end on its own and only signals a sentinel that is still alive (a
+SIGTERM sent to the main process alone still stops the cluster in order). Tasks killed with
+their worker are finished and refunded by the reaper, as after any worker death.
+"""
+
+from django_q.cluster import Cluster
+from django_q.management.commands import qcluster
+
+SENTINEL_GRACE_SECONDS = 3
+
+
+class GroupSignalSafeCluster(Cluster):
+    def stop(self) -> bool:
+        if self.sentinel is not None:
+            self.sentinel.join(timeout=SENTINEL_GRACE_SECONDS)
+            if not self.sentinel.is_alive():
+                self.start_event = None
+                self.stop_event = None
+                return True
+        return super().stop()
+
+
+class Command(qcluster.Command):
+    def handle(self, *args, **options):
+        qcluster.Cluster = GroupSignalSafeCluster  # the parent's handle() builds the cluster
+        super().handle(*args, **options)
