@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from projects import export, tasks
+from projects import export, export_jobs, tasks
 from projects.export_files import export_storage, remove_expired_exports
 from tests.factories import make_cut
 
@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 def finished_export(project, format_key="csv"):
     make_cut(project=project, script="=HYPERLINK(1)")
     export_format = export.get_format(format_key)
-    status = export.start_export(project=project, export_format=export_format)
+    status = export_jobs.start_export(project=project, export_format=export_format)
     tasks.run_export(project.pk, format_key, status.token)
-    return export.read_status(project=project, token=status.token)
+    return export_jobs.read_status(project=project, token=status.token)
 
 
 def test_an_export_url_without_the_session_gives_no_file(project):
@@ -47,7 +47,7 @@ def test_the_owner_still_downloads_it(owner_client, project):
 
 
 def age(project, status, *, seconds: float) -> None:
-    name = export.progress_file(project, status.token)
+    name = export_jobs.progress_file(project, status.token)
     with export_storage().open(name) as stored:
         progress = json.load(stored)
     progress["updated_at"] -= seconds
@@ -65,8 +65,8 @@ def test_an_expired_export_is_refused_and_removed_by_the_cleanup(owner_client, p
     assert remove_expired_exports() == 1
 
     assert not export_storage().exists(old.stored_name)
-    assert sorted(export.stored_export_files(project)) == sorted(
-        [fresh.stored_name, export.progress_file(project, fresh.token)]
+    assert sorted(export_jobs.stored_export_files(project)) == sorted(
+        [fresh.stored_name, export_jobs.progress_file(project, fresh.token)]
     )
     result = reverse("projects:export_result", args=[project.pk, fresh.token])
     assert owner_client.get(result).status_code == 200
@@ -76,11 +76,11 @@ def test_one_running_export_per_project_and_format(project):
     make_cut(project=project)
     pdf, zip_format = export.get_format("pdf"), export.get_format("zip")
 
-    first = export.start_export(project=project, export_format=pdf)
-    again = export.start_export(project=project, export_format=pdf)
-    other = export.start_export(project=project, export_format=zip_format)
+    first = export_jobs.start_export(project=project, export_format=pdf)
+    again = export_jobs.start_export(project=project, export_format=pdf)
+    other = export_jobs.start_export(project=project, export_format=zip_format)
     tasks.run_export(project.pk, "pdf", first.token)
-    after = export.start_export(project=project, export_format=pdf)
+    after = export_jobs.start_export(project=project, export_format=pdf)
 
     assert again.token == first.token and other.token != first.token
     assert after.token != first.token  # the first one finished: a new one may start
