@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('keyframes', '0005_flight_launcher'),
+        ('keyframes', '0006_provider_contracts'),
         ('projects', '0001_initial'),
     ]
 
