@@ -115,7 +115,8 @@ def test_the_pdf_embeds_only_the_glyphs_it_draws(multilingual):
     assert glyph_count <= len(drawn) + 128 + 2 * len(list(embedded_fonts(pdf)))
 
 
-def test_the_demo_storyboard_pdf_stays_small():
+def test_the_demo_storyboard_pdf_stays_small(settings):
+    settings.DEBUG = True  # the demo refuses a production site
     call_command("demo", stdout=io.StringIO())
     project = Project.objects.get()
     for cut in project.cuts.all():
