@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('keyframes', '0007_script_import'),
+        ('keyframes', '0008_keyframe_picked_by_flight'),
         ('projects', '0001_initial'),
     ]
 
