@@ -100,25 +100,31 @@ def canvas_sets(*, cut: Cut) -> Canvas:
         for job in jobs
         for candidate in job.candidates.all()
     ]
-    keyframe_rows = [(kf.pk, len(kf.face_scores.all())) for kf in keyframes]
+    scores_since = timezone.now() - scoring_deadline()
+    keyframe_rows = [
+        (kf.pk, len(kf.face_scores.all()), freshness(kf.created_at, scores_since))
+        for kf in keyframes
+    ]
     return Canvas(
         sets=sets,
         state=state_of(candidate_rows, keyframe_rows),
-        scores_pending=any(awaiting_face_scores(kf) for kf in keyframes),
+        scores_pending=any(awaiting_face_scores(kf, since=scores_since) for kf in keyframes),
     )
 
 
 # Read on every canvas poll (each open canvas asks once a second while images are on their
 # way), so it is one plain statement: building it with the ORM cost several times more than
 # running it. The first branch lists candidates, the second the keyframes with how many
-# face scores each has (they arrive after the image, all of a keyframe's at once).
+# face scores each has (they arrive after the image, all of a keyframe's at once) and
+# whether its scores may still come: when that window closes the canvas stops polling.
 CANVAS_STATE_SQL = f"""
     SELECT job.id, job.status, candidate.slot, candidate.status
       FROM {Candidate._meta.db_table} AS candidate
       JOIN {GenerationJob._meta.db_table} AS job ON job.id = candidate.job_id
      WHERE job.cut_id = %s
     UNION ALL
-    SELECT keyframe.id, NULL, COUNT(score.id), NULL
+    SELECT keyframe.id, NULL, COUNT(score.id),
+           MAX(CASE WHEN keyframe.created_at > %s THEN 'fresh' ELSE 'settled' END)
       FROM {Keyframe._meta.db_table} AS keyframe
       LEFT JOIN {FaceScore._meta.db_table} AS score ON score.keyframe_id = keyframe.id
      WHERE keyframe.cut_id = %s
@@ -132,10 +138,12 @@ def canvas_state(*, cut: Cut) -> tuple:
     change once stored) with their number of face scores. Two equal states give the same
     canvas, so the canvas HTML is cached by it (keyframes.editor)."""
     with connection.cursor() as cursor:
-        cursor.execute(CANVAS_STATE_SQL, [cut.pk, cut.pk])
+        scores_since = timezone.now() - scoring_deadline()
+        since = connection.ops.adapt_datetimefield_value(scores_since)
+        cursor.execute(CANVAS_STATE_SQL, [cut.pk, since, cut.pk])
         rows = cursor.fetchall()
     candidate_rows = [row for row in rows if row[1] is not None]
-    keyframe_rows = [(row[0], row[2]) for row in rows if row[1] is None]
+    keyframe_rows = [(row[0], row[2], row[3]) for row in rows if row[1] is None]
     return state_of(candidate_rows, keyframe_rows)
 
 
@@ -172,9 +180,13 @@ def has_jobs_on_the_way(cut: Cut) -> bool:
     return cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
 
 
-def awaiting_face_scores(keyframe: Keyframe) -> bool:
+def freshness(created_at: datetime, scores_since: datetime) -> str:
+    return "fresh" if created_at > scores_since else "settled"
+
+
+def awaiting_face_scores(keyframe: Keyframe, *, since: datetime) -> bool:
     """Scores come on their own task shortly after the image; past their deadline the canvas
     stops waiting (scoring may be turned off, or the worker may have died)."""
-    if keyframe.face_scores.all() or keyframe.created_at < timezone.now() - scoring_deadline():
+    if keyframe.face_scores.all() or keyframe.created_at <= since:
         return False
     return bool(character_references(keyframe))

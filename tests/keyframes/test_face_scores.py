@@ -156,3 +156,32 @@ def test_a_strangers_scores_stay_hidden(fake_provider, owner, seohee_cut, client
     client.force_login(make_user(email="stranger@example.com"))
     page = client.get(reverse("projects:cut", args=[seohee_cut.project.pk, seohee_cut.pk]))
     assert page.status_code == 404
+
+
+def test_the_canvas_waits_for_fresh_scores_then_shows_them(
+    fake_provider, owner, seohee_cut, client, settings
+):
+    fake_provider.images_to_serve.append(photo_bytes())
+    keyframe = Keyframe.objects.get(job=generate(seohee_cut, owner))
+    client.force_login(owner)
+    canvas_url = reverse("keyframes:canvas", args=[seohee_cut.pk])
+
+    waiting = client.get(canvas_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in waiting and "face-badge" not in waiting
+
+    tasks.score_keyframe_faces(keyframe.pk)
+    scored = client.get(canvas_url, HTTP_HX_REQUEST="true").content.decode()
+    assert keyframe.face_scores.get().badge in scored
+    assert 'hx-trigger="every 1s"' not in scored
+
+
+def test_the_canvas_stops_waiting_when_scoring_is_off(
+    fake_provider, owner, seohee_cut, client, settings
+):
+    generate(seohee_cut, owner)
+    settings.FACE_SCORING_ENABLED = False
+    client.force_login(owner)
+    html = client.get(
+        reverse("keyframes:canvas", args=[seohee_cut.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'hx-trigger="every 1s"' not in html
