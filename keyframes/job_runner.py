@@ -13,8 +13,8 @@ from PIL import Image
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
-from keyframes.flight_picks import pick_first_for_flight
 from keyframes.face_scores import queue_face_scoring
+from keyframes.flight_picks import pick_first_for_flight
 from keyframes.flight_progress import settle_flight
 from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
 from keyframes.job_credits import refund_image

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('keyframes', '0006_provider_contracts'),
+        ('keyframes', '0008_keyframe_picked_by_flight'),
     ]
 
     operations = [
