@@ -257,6 +257,14 @@ JOB_DEADLINE_SECONDS = int(os.environ.get("JOB_DEADLINE_SECONDS", str(Q_TIMEOUT_
 # The embedded default: with no key configured, creators still get working drafts.
 FALLBACK_MODEL_KEY = "local-draft"
 
+# --- Face matching ------------------------------------------------------------
+# Each generated keyframe is scored against the character sheets its job sent
+# (keyframes/face_scores.py), on its own task, never inside the generation.
+FACE_SCORING_ENABLED = env_bool("FACE_SCORING_ENABLED", True)
+FACE_SCORING_TIMEOUT_SECONDS = int(os.environ.get("FACE_SCORING_TIMEOUT_SECONDS", "60"))
+# Empty: the model files the face-recognition-models package installed.
+FACE_MODEL_DIR = Path(os.environ["FACE_MODEL_DIR"]) if os.environ.get("FACE_MODEL_DIR") else None
+
 # --- Prompt writer ------------------------------------------------------------
 PROMPT_WRITER_MODEL = os.environ.get("PROMPT_WRITER_MODEL", "gemini-3.5-flash")
 PROMPT_WRITER_TIMEOUT_SECONDS = float(os.environ.get("PROMPT_WRITER_TIMEOUT_SECONDS", "30"))

@@ -13,6 +13,7 @@ from PIL import Image
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_generated_image
+from keyframes.face_scores import queue_face_scoring
 from keyframes.flight_picks import pick_first_for_flight
 from keyframes.flight_progress import settle_flight
 from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
@@ -265,6 +266,7 @@ def save_keyframe(
         if not finished:
             raise CandidateGivenUp
         keyframe.save()
+        queue_face_scoring(keyframe=keyframe)
         # The provider's text adds the reference labels to the folded prompt.
         GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
             sent_prompt=result.sent_prompt

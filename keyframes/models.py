@@ -206,6 +206,12 @@ class Keyframe(models.Model):
     def __str__(self):
         return f"Keyframe {self.pk} of cut {self.cut_id}"
 
+    @property
+    def face_match_score(self) -> float | None:
+        """The weakest character's similarity: a set sorts by it. None when nothing scored."""
+        scores = [row.similarity for row in self.face_scores.all() if row.similarity is not None]
+        return min(scores) if scores else None
+
 
 class ProviderGate(models.Model):
     """One row per provider, locked while a worker claims a call slot, so the number of
@@ -269,3 +275,59 @@ class ScriptImport(models.Model):
 
     def __str__(self):
         return f"Script import {self.pk} into {self.project}"
+
+
+class FaceScore(models.Model):
+    """How well one character's face in a keyframe matches the sheet the job sent for it
+    (keyframes/face_scores.py writes these after the image is stored)."""
+
+    class Verdict(models.TextChoices):
+        MATCHES = "matches", "Matches"
+        MAY_DIFFER = "may_differ", "May differ"
+        NO_FACE = "no_face", "No face found"
+        NOT_SCORED = "not_scored", "Not scored"
+
+    keyframe = models.ForeignKey(Keyframe, on_delete=models.CASCADE, related_name="face_scores")
+    position = models.PositiveSmallIntegerField(
+        help_text="The character's place in the job's references."
+    )
+    handle = models.CharField(max_length=50)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    similarity = models.FloatField(
+        null=True, blank=True, help_text="1 - face distance; 0.40 and up matches."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["keyframe", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["keyframe", "handle"], name="one_face_score_per_character"
+            ),
+        ]
+
+    SYMBOLS = {"matches": "✓", "may_differ": "≠", "no_face": "∅", "not_scored": "?"}
+
+    def __str__(self):
+        return f"@{self.handle} on keyframe {self.keyframe_id}: {self.verdict}"
+
+    @property
+    def badge(self) -> str:
+        """What the grid shows, e.g. "@seohee ✓ 0.82"."""
+        text = f"@{self.handle} {self.SYMBOLS[self.verdict]}"
+        return f"{text} {self.similarity:.2f}" if self.similarity is not None else text
+
+    @property
+    def summary(self) -> str:
+        """One plain-text cell: "matches 0.82", "no face found"."""
+        verdict = self.get_verdict_display().lower()
+        return f"{verdict} {self.similarity:.2f}" if self.similarity is not None else verdict
+
+    @property
+    def explanation(self) -> str:
+        return (
+            f"{self.get_verdict_display()}: {self.reason}"
+            if self.reason
+            else self.get_verdict_display()
+        )

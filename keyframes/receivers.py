@@ -3,6 +3,7 @@
 from keyframes.cut_credits import credits_spent
 from keyframes.cut_removal import refuse_while_generating, stored_files_of_cuts
 from keyframes.editor import cut_editor_context
+from keyframes.face_scores import face_scores_by_keyframe
 from keyframes.flight_progress import cut_progress
 from keyframes.model_choice import check_model, model_options, move_cuts_into_tier
 from projects import signals
@@ -37,6 +38,10 @@ def cuts_into_tier(sender, *, project, **kwargs) -> int:
     return move_cuts_into_tier(project=project)
 
 
+def keyframe_face_scores(sender, *, keyframe_ids, **kwargs) -> dict:
+    return face_scores_by_keyframe(keyframe_ids=keyframe_ids)
+
+
 def connect() -> None:
     signals.cut_editor_opened.connect(editor_panels)
     signals.cut_list_progress.connect(generating_progress)
@@ -45,3 +50,4 @@ def connect() -> None:
     signals.default_model_checked.connect(check_default_model)
     signals.quality_preset_saved.connect(cuts_into_tier)
     signals.cut_credits_wanted.connect(cut_credits)
+    signals.face_scores_wanted.connect(keyframe_face_scores)

@@ -1,7 +1,7 @@
 """django-q2 tasks: load ids, call a service."""
 
-from keyframes import flight_dispatch, job_faults, job_runner, prompting
-from keyframes.models import Flight, GenerationJob
+from keyframes import face_scores, flight_dispatch, job_faults, job_runner, prompting
+from keyframes.models import Flight, GenerationJob, Keyframe
 from projects.models import Cut
 
 
@@ -25,3 +25,9 @@ def launch_flight_task(flight_id: int) -> None:
 
 def resume_stalled_flights() -> int:
     return flight_dispatch.resume_stalled_flights()
+
+
+def score_keyframe_faces(keyframe_id: int) -> None:
+    keyframe = Keyframe.objects.select_related("job").filter(pk=keyframe_id).first()
+    if keyframe is not None:  # the creator may have deleted the image while the task waited
+        face_scores.score_keyframe_faces(keyframe=keyframe)

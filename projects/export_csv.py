@@ -5,16 +5,35 @@ import io
 from cutflow.csv_cells import SpreadsheetSafeWriter
 from projects.export import CSV_FIELDS, export_cuts, keyframe_file_name, shot_parts
 from projects.models import Cut, Project
+from projects.signals import answers, face_scores_wanted
 
 
 def export_csv(project: Project) -> str:
     cuts = export_cuts(project)
+    scores = representative_face_scores(cuts)
+    handles = list(dict.fromkeys(handle for each in scores.values() for handle in each))
+    face_columns = {handle: f"face_match_{handle}" for handle in handles}
     buffer = io.StringIO(newline="")
-    writer = SpreadsheetSafeWriter(buffer, fieldnames=CSV_FIELDS)
+    fields = CSV_FIELDS + list(face_columns.values())
+    writer = SpreadsheetSafeWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for cut in cuts:
-        writer.writerow(csv_row(cut, total=len(cuts)))
+        row = csv_row(cut, total=len(cuts))
+        cut_scores = scores.get(cut.representative_id, {})
+        for handle, column in face_columns.items():
+            row[column] = cut_scores.get(handle, "")
+        writer.writerow(row)
     return buffer.getvalue()
+
+
+def representative_face_scores(cuts: list[Cut]) -> dict[int, dict[str, str]]:
+    """Each representative's face-match verdict per character, from keyframes' answer."""
+    keyframe_ids = [cut.representative_id for cut in cuts if cut.representative_id]
+    merged: dict[int, dict[str, str]] = {}
+    for answer in answers(face_scores_wanted, keyframe_ids=keyframe_ids):
+        for keyframe_id, by_handle in answer.items():
+            merged.setdefault(keyframe_id, {}).update(by_handle)
+    return merged
 
 
 def csv_row(cut: Cut, *, total: int) -> dict[str, str]:

@@ -34,6 +34,10 @@ cut_credits_wanted = Signal()
 # shown in the admin only.
 NOT_SET_UP = "not set up on this site"
 
+# keyframe_ids: each receiver returns {keyframe id: {handle: "matches 0.82"}}, the face-match
+# verdict of each character on those keyframes, for the exports.
+face_scores_wanted = Signal()
+
 
 def answers(signal: Signal, **kwargs) -> list:
     return [response for _receiver, response in signal.send(sender=None, **kwargs)]

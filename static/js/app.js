@@ -23,6 +23,21 @@
     if (dialog && typeof dialog.showModal === "function") dialog.showModal();
   });
 
+  // Sort a set's images by face match, best first; unscored images go last. Client-side:
+  // the next canvas swap shows the set in its generated order again.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-sort-faces]");
+    if (!button) return;
+    const grid = button.closest(".keyframe-set").querySelector(".keyframe-grid");
+    const score = function (slot) {
+      const value = slot.dataset.faceScore;
+      return value === undefined || value === "" ? -1 : parseFloat(value);
+    };
+    Array.from(grid.children)
+      .sort(function (a, b) { return score(b) - score(a); })
+      .forEach(function (slot) { grid.appendChild(slot); });
+  });
+
   // htmx leaves 4xx answers unswapped; a rate-limit answer carries a message to show.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 429) {

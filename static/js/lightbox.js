@@ -46,6 +46,7 @@
     part("model").textContent = item.dataset.model || "—";
     part("seed").textContent = item.dataset.seed || "—";
     part("sent").textContent = item.dataset.sent || "—";
+    part("faces").textContent = item.dataset.faces || "—";
     part("prompt").textContent = item.dataset.prompt || "Uploaded image";
     part("prompt").title = item.dataset.prompt || "";
     part("position").textContent = (list.indexOf(item) + 1) + " / " + list.length;

@@ -155,6 +155,8 @@ class FakeProviderServer:
     # For check_providers --live: a Replicate model's live Input schema, and retired ids.
     live_schemas: dict[str, dict] = field(default_factory=dict)
     retired: set[str] = field(default_factory=set)
+    # Replicate answers with these images, in order, before falling back to drawn ones.
+    images_to_serve: deque = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -264,6 +266,10 @@ class FakeProviderServer:
         self._answer(record)
         with self._lock:
             record.finished_at = time.monotonic()
+
+    def _next_image(self) -> bytes:
+        with self._lock:
+            return self.images_to_serve.popleft() if self.images_to_serve else b""
 
     def _next_fault(self) -> str:
         with self._lock:
@@ -382,7 +388,8 @@ class _Handler(BaseHTTPRequestHandler):
             ready_at=time.monotonic() + self.fake.latency,
             as_list=bool(version),  # version-pinned community models return a list here
             reset_download=fault == "reset",
-            image=png_image(
+            image=self.fake._next_image()
+            or png_image(
                 _scaled(_replicate_size(inputs), self.fake.output_megapixels),
                 seed=inputs.get("seed"),
             ),

@@ -86,3 +86,11 @@ def test_a_flight_without_the_gate_is_reported_as_over_the_cap():
     assert (in_flight.value, in_flight.target, in_flight.verdict) == (2, 1, "MISS")
     assert "1 call(s) arrived over the cap" in in_flight.detail
     assert "MISS" in report.as_text()
+
+
+def test_face_scoring_probe_reports_time_and_memory():
+    from tests.perf.face_scoring import measure
+
+    figures = measure(keyframes=2, characters=1)
+    assert figures["median_s"] > 0 and figures["p95_s"] >= figures["median_s"]
+    assert figures["rss_with_model_mb"] >= figures["rss_before_model_mb"] > 0
