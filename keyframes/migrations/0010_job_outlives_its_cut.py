@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('keyframes', '0008_keyframe_picked_by_flight'),
+        ('keyframes', '0009_face_scores'),
         ('projects', '0001_initial'),
     ]
 
