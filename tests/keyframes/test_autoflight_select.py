@@ -16,8 +16,9 @@ from tests.factories import make_cut, make_project, make_user
 
 
 @pytest.fixture
-def jobs_run_inline(monkeypatch):
+def jobs_run_inline(monkeypatch, settings):
     monkeypatch.setattr(Conf, "SYNC", True)
+    settings.DEBUG = True  # the demo storyboard is a development convenience: demo refuses DEBUG=0
 
 
 @pytest.mark.django_db(transaction=True)
