@@ -8,7 +8,6 @@ import json
 import re
 
 import httpx
-import httpx2
 import pydantic
 from django.conf import settings
 from google import genai
@@ -17,6 +16,7 @@ from google.genai import types as genai_types
 
 from keyframes.breakdown.linking import KnownAsset
 from keyframes.breakdown.proposal import Breakdown, BreakdownDraft
+from keyframes.providers.gemini_provider import http_options
 
 SYSTEM_INSTRUCTION = """\
 You break a film or storyboard script down into shots for a storyboard.
@@ -80,12 +80,7 @@ def _escape_delimiters(text: str) -> str:
 
 
 def _generate(contents: str) -> str:
-    http_options = genai_types.HttpOptions(
-        # google-genai 3 defaults to v1; structured output is documented on v1beta.
-        api_version="v1beta",
-        base_url=settings.GEMINI_BASE_URL or None,
-        timeout=round(settings.BREAKDOWN_TIMEOUT_SECONDS * 1000),
-    )
+    options = http_options(settings.GEMINI_BASE_URL, settings.BREAKDOWN_TIMEOUT_SECONDS)
     config = genai_types.GenerateContentConfig(
         system_instruction=SYSTEM_INSTRUCTION,
         response_mime_type="application/json",
@@ -93,13 +88,13 @@ def _generate(contents: str) -> str:
         temperature=0.2,
     )
     try:
-        with genai.Client(api_key=settings.GEMINI_API_KEY, http_options=http_options) as client:
+        with genai.Client(api_key=settings.GEMINI_API_KEY, http_options=options) as client:
             response = client.models.generate_content(
                 model=settings.PROMPT_WRITER_MODEL, contents=[contents], config=config
             )
-    except (httpx.TimeoutException, httpx2.TimeoutException) as exc:
+    except httpx.TimeoutException as exc:
         raise BreakdownWriterError("Gemini did not answer in time.", detail=repr(exc)) from exc
-    except (httpx.HTTPError, httpx2.HTTPError) as exc:
+    except httpx.HTTPError as exc:
         raise BreakdownWriterError("Gemini could not be reached.", detail=repr(exc)) from exc
     except genai_errors.APIError as exc:
         if exc.code == 429:
