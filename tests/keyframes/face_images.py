@@ -1,5 +1,5 @@
-"""Images for the face-match tests: a real photo (public domain, see faces/README.md), and a
-cartoon and a faceless frame drawn here."""
+"""Images for the face-match tests: two real photos of two different people (both public
+domain, see faces/README.md), and a cartoon and a faceless frame drawn here."""
 
 import io
 from pathlib import Path
@@ -7,6 +7,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageOps
 
 PHOTO = Path(__file__).parent / "faces" / "astronaut.jpg"
+OTHER_PHOTO = Path(__file__).parent / "faces" / "hopper.jpg"
 
 
 def encoded(image: Image.Image, format: str = "PNG") -> bytes:
@@ -15,8 +16,8 @@ def encoded(image: Image.Image, format: str = "PNG") -> bytes:
     return buffer.getvalue()
 
 
-def photo() -> Image.Image:
-    with Image.open(PHOTO) as image:
+def photo(path: Path = PHOTO) -> Image.Image:
+    with Image.open(path) as image:
         return image.convert("RGB")
 
 
@@ -24,13 +25,29 @@ def photo_bytes() -> bytes:
     return PHOTO.read_bytes()
 
 
-def photo_variants() -> dict[str, bytes]:
+def other_photo_bytes() -> bytes:
+    """Someone else: a portrait of a different person."""
+    return OTHER_PHOTO.read_bytes()
+
+
+def both_faces_bytes() -> bytes:
+    """One frame with both people side by side, the other person larger."""
+    frame = Image.new("RGB", (1344, 768), (52, 60, 80))
+    frame.paste(photo().resize((420, 420)), (80, 300))
+    frame.paste(photo(OTHER_PHOTO).resize((560, 656)), (700, 60))
+    return encoded(frame, "JPEG")
+
+
+def photo_variants(path: Path = PHOTO) -> dict[str, bytes]:
     """The same face as a provider might return it: smaller, cropped, recoloured."""
-    image = photo()
+    image = photo(path)
+    width, height = image.size
     recoloured = ImageOps.colorize(ImageOps.grayscale(image), "#1d2a5a", "#ffe3c4")
     return {
         "resized": encoded(image.resize((300, 300)), "JPEG"),
-        "cropped": encoded(image.crop((90, 0, 420, 330)), "WEBP"),
+        "cropped": encoded(
+            image.crop((width * 18 // 100, 0, width * 82 // 100, height * 64 // 100)), "WEBP"
+        ),
         "recoloured": encoded(recoloured, "JPEG"),
     }
 

@@ -1,6 +1,9 @@
 """The face matcher on real images, with the model files its package ships (nothing is
-downloaded): the same face matches through resizing, cropping and recolouring; a cartoon or a
-faceless image never does."""
+downloaded): the same face matches through resizing, cropping and recolouring; a different
+person, a cartoon or a faceless image never does."""
+
+import sys
+from hashlib import sha256
 
 import pytest
 
@@ -12,8 +15,12 @@ from keyframes.face_match import (
     match_faces,
 )
 from tests.keyframes.face_images import (
+    OTHER_PHOTO,
+    PHOTO,
+    both_faces_bytes,
     cartoon_bytes,
     faceless_bytes,
+    other_photo_bytes,
     photo_bytes,
     photo_variants,
 )
@@ -29,11 +36,36 @@ def score(model, image: bytes, sheet: bytes, sha256: str = ""):
     return result
 
 
+@pytest.mark.parametrize("person", [PHOTO, OTHER_PHOTO], ids=["astronaut", "hopper"])
 @pytest.mark.parametrize("variant", ["resized", "cropped", "recoloured"])
-def test_a_photo_matches_itself_resized_cropped_and_recoloured(model, variant):
-    result = score(model, photo_variants()[variant], photo_bytes())
+def test_a_photo_matches_itself_resized_cropped_and_recoloured(model, person, variant):
+    result = score(model, photo_variants(person)[variant], person.read_bytes())
     assert result.verdict == Verdict.MATCHES
     assert result.similarity >= MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize("variant", ["original", "resized", "cropped", "recoloured"])
+def test_a_different_persons_face_does_not_match(model, variant):
+    image = photo_bytes() if variant == "original" else photo_variants()[variant]
+    result = score(model, image, other_photo_bytes())
+    assert result.verdict == Verdict.MAY_DIFFER
+    assert result.similarity < MATCH_THRESHOLD
+    assert result.reason == "The closest face may be someone else."
+
+
+def test_each_character_is_matched_to_its_own_face_in_a_two_person_frame(model):
+    results = match_faces(
+        image=both_faces_bytes(),
+        sheets=[
+            ("seohee", sha256(photo_bytes()).hexdigest(), photo_bytes()),
+            ("grace", sha256(other_photo_bytes()).hexdigest(), other_photo_bytes()),
+        ],
+        model=model,
+    )
+    assert [(each.handle, each.verdict) for each in results] == [
+        ("seohee", Verdict.MATCHES),
+        ("grace", Verdict.MATCHES),
+    ]
 
 
 def test_a_drawn_cartoon_does_not_match_the_photo(model):
@@ -74,4 +106,10 @@ def test_a_corrupt_image_is_not_scored_and_says_why(model):
 
 def test_a_missing_model_is_reported_not_downloaded(tmp_path):
     with pytest.raises(ScoringUnavailable, match="shape_predictor_5_face_landmarks.dat"):
+        load_face_model(tmp_path)
+
+
+def test_a_missing_dlib_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dlib", None)  # what an import of an absent package does
+    with pytest.raises(ScoringUnavailable, match="dlib is not installed"):
         load_face_model(tmp_path)
