@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 from keyframes import face_match
 from keyframes.face_match import FaceMatch, ScoringUnavailable, Verdict
 from keyframes.models import FaceScore, Keyframe
+from projects.signals import FaceVerdict
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +126,13 @@ def save_matches(keyframe: Keyframe, matches: list[FaceMatch]) -> list[FaceScore
     return sorted(rows.values(), key=lambda row: row.position)
 
 
-def face_scores_by_keyframe(*, keyframe_ids: list[int]) -> dict[int, dict[str, str]]:
-    """{keyframe id: {handle: "matches 0.82"}}, characters in reference order."""
-    result: dict[int, dict[str, str]] = {}
+def face_verdicts_by_keyframe(*, keyframe_ids: list[int]) -> dict[int, list[FaceVerdict]]:
+    """{keyframe id: [FaceVerdict]}, characters in reference order, in one query."""
+    result: dict[int, list[FaceVerdict]] = {}
     for row in FaceScore.objects.filter(keyframe_id__in=keyframe_ids).order_by(
         "keyframe", "position"
     ):
-        result.setdefault(row.keyframe_id, {})[row.handle] = row.summary
+        result.setdefault(row.keyframe_id, []).append(
+            FaceVerdict(row.handle, row.verdict, row.badge, row.summary, row.explanation)
+        )
     return result

@@ -3,7 +3,7 @@
 from keyframes.cut_credits import credits_spent
 from keyframes.cut_removal import refuse_while_generating, stored_files_of_cuts
 from keyframes.editor import cut_editor_context
-from keyframes.face_scores import face_scores_by_keyframe
+from keyframes.face_scores import face_verdicts_by_keyframe
 from keyframes.flight_progress import cut_progress
 from keyframes.model_choice import check_model, model_options, move_cuts_into_tier
 from projects import signals
@@ -39,7 +39,7 @@ def cuts_into_tier(sender, *, project, **kwargs) -> int:
 
 
 def keyframe_face_scores(sender, *, keyframe_ids, **kwargs) -> dict:
-    return face_scores_by_keyframe(keyframe_ids=keyframe_ids)
+    return face_verdicts_by_keyframe(keyframe_ids=keyframe_ids)
 
 
 def connect() -> None:

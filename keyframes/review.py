@@ -1,10 +1,13 @@
 """Review mode: the cuts whose latest images wait for a pick, each with that latest set.
 
 A cut needs a pick when it has keyframes and no representative, or when keyframes arrived
-after its representative did. Two queries whatever the number of cuts.
+after its representative did. Three queries whatever the number of cuts: the cuts with their
+representatives, the latest sets, and the face-match scores of both.
 """
 
 from dataclasses import dataclass, field
+
+from django.db.models import prefetch_related_objects
 
 from keyframes.models import Keyframe
 from projects.models import Cut, Project
@@ -27,6 +30,14 @@ class ReviewCut:
             return True
         return max(each.created_at for each in self.latest) > representative.created_at
 
+    @property
+    def representative_elsewhere(self) -> Keyframe | None:
+        """The representative when it is not in the set shown, so its scores are shown apart."""
+        representative = self.cut.representative
+        if representative is None or any(each.pk == representative.pk for each in self.latest):
+            return None
+        return representative
+
 
 def review_cuts(project: Project, *, needs_pick_only: bool) -> list[ReviewCut]:
     cuts = list(project.cuts.select_related("representative"))
@@ -36,6 +47,7 @@ def review_cuts(project: Project, *, needs_pick_only: bool) -> list[ReviewCut]:
     for entry in entries.values():
         entry.cut.display_number = entry.number
     chosen = [entry for entry in entries.values() if entry.latest]
+    with_face_scores(chosen)
     return [entry for entry in chosen if entry.needs_pick] if needs_pick_only else chosen
 
 
@@ -59,8 +71,17 @@ def latest_sets(cut_ids: list[int]) -> dict[int, list[Keyframe]]:
     }
 
 
+def with_face_scores(entries: list[ReviewCut]) -> None:
+    """Loads the face-match scores of every image shown and of each representative at once."""
+    keyframes = [each for entry in entries for each in entry.latest]
+    keyframes += [entry.cut.representative for entry in entries if entry.cut.representative]
+    prefetch_related_objects(keyframes, "face_scores")
+
+
 def review_entry(cut: Cut) -> ReviewCut:
     """One cut's entry, after a pick; ``cut`` comes with its project and representative."""
     number = list(cut.project.cuts.values_list("pk", flat=True)).index(cut.pk) + 1
     cut.display_number = number
-    return ReviewCut(cut, number, latest_sets([cut.pk]).get(cut.pk, []))
+    entry = ReviewCut(cut, number, latest_sets([cut.pk]).get(cut.pk, []))
+    with_face_scores([entry])
+    return entry

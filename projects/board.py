@@ -1,13 +1,14 @@
 """The board: every cut of a storyboard as a card, in order, for checking the story's flow.
 
-Three queries whatever the number of cuts: the cuts with their representatives, the credits
-keyframes reports for them, and (only when a script mentions someone) the project's names.
+Four queries whatever the number of cuts: the cuts with their representatives, the credits
+keyframes reports for them, (only when a script mentions someone) the project's names, and
+(only when a cut has a representative) the representatives' face-match verdicts.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from projects.models import Cut, Project
-from projects.signals import answers, cut_credits_wanted, named_texts
+from projects.signals import FaceVerdict, answers, cut_credits_wanted, face_verdicts, named_texts
 
 SCRIPT_LINES = 3
 SCRIPT_CHARS = 160
@@ -19,6 +20,7 @@ class Card:
     number: int
     script: str  # the first lines, mentions shown as names
     credits: int
+    faces: list[FaceVerdict] = field(default_factory=list)  # the representative's
 
     @property
     def shot(self) -> list[str]:
@@ -38,10 +40,12 @@ def board_cards(project: Project) -> list[Card]:
     if cuts:
         for answer in answers(cut_credits_wanted, cut_ids=[cut.pk for cut in cuts]):
             spent |= answer
+    faces = face_verdicts([cut.representative_id for cut in cuts if cut.representative_id])
     cards = []
     for number, cut in enumerate(cuts, start=1):
         cut.display_number = number
-        cards.append(Card(cut, number, scripts[cut.pk], spent.get(cut.pk, 0)))
+        card_faces = faces.get(cut.representative_id, [])
+        cards.append(Card(cut, number, scripts[cut.pk], spent.get(cut.pk, 0), card_faces))
     return cards
 
 

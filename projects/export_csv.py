@@ -5,7 +5,7 @@ import io
 from cutflow.csv_cells import SpreadsheetSafeWriter
 from projects.export import CSV_FIELDS, export_cuts, keyframe_file_name, shot_parts
 from projects.models import Cut, Project
-from projects.signals import answers, face_scores_wanted
+from projects.signals import face_verdicts
 
 
 def export_csv(project: Project) -> str:
@@ -27,13 +27,12 @@ def export_csv(project: Project) -> str:
 
 
 def representative_face_scores(cuts: list[Cut]) -> dict[int, dict[str, str]]:
-    """Each representative's face-match verdict per character, from keyframes' answer."""
-    keyframe_ids = [cut.representative_id for cut in cuts if cut.representative_id]
-    merged: dict[int, dict[str, str]] = {}
-    for answer in answers(face_scores_wanted, keyframe_ids=keyframe_ids):
-        for keyframe_id, by_handle in answer.items():
-            merged.setdefault(keyframe_id, {}).update(by_handle)
-    return merged
+    """Each representative's face-match verdict per character, as one cell each."""
+    verdicts = face_verdicts([cut.representative_id for cut in cuts if cut.representative_id])
+    return {
+        keyframe_id: {each.handle: each.summary for each in found}
+        for keyframe_id, found in verdicts.items()
+    }
 
 
 def csv_row(cut: Cut, *, total: int) -> dict[str, str]:

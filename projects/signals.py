@@ -6,6 +6,8 @@ keyframes connect their receivers in ``AppConfig.ready()`` and answer. ``answers
 what the receivers return; an exception a receiver raises (a refusal) reaches the sender.
 """
 
+from dataclasses import dataclass
+
 from django.dispatch import Signal
 
 # request, cut: each receiver returns a dict the cut editor page adds to its context.
@@ -34,9 +36,20 @@ cut_credits_wanted = Signal()
 # shown in the admin only.
 NOT_SET_UP = "not set up on this site"
 
-# keyframe_ids: each receiver returns {keyframe id: {handle: "matches 0.82"}}, the face-match
-# verdict of each character on those keyframes, for the exports.
+# keyframe_ids: each receiver returns {keyframe id: [FaceVerdict, ...]}, the face-match verdict
+# of each character on those keyframes in reference order, for the board and the exports.
 face_scores_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    """One character's face match on a keyframe, as plain text for pages and exports."""
+
+    handle: str
+    verdict: str  # "matches", "may_differ", "no_face" or "not_scored"
+    badge: str  # "@Seohee ✓ 0.82"
+    summary: str  # "matches 0.82", one CSV cell
+    explanation: str  # what the badge's tooltip says, the reason included
 
 
 def answers(signal: Signal, **kwargs) -> list:
@@ -49,3 +62,14 @@ def named_texts(project, texts: dict) -> dict:
     for answer in answers(mentions_named, project=project, texts=texts):
         named |= answer
     return named
+
+
+def face_verdicts(keyframe_ids: list[int]) -> dict[int, list[FaceVerdict]]:
+    """The face-match verdicts of these keyframes; no query when there are none."""
+    verdicts: dict[int, list[FaceVerdict]] = {}
+    if not keyframe_ids:
+        return verdicts
+    for answer in answers(face_scores_wanted, keyframe_ids=keyframe_ids):
+        for keyframe_id, found in answer.items():
+            verdicts.setdefault(keyframe_id, []).extend(found)
+    return verdicts

@@ -80,3 +80,17 @@ def add_variation_image(variation, *, colour=(90, 120, 200), label="", primary=T
     with stored_image(image, ingested):
         image.save()
     return image
+
+
+def make_face_score(keyframe, handle: str, verdict: str, similarity=None, *, reason="", position=0):
+    """A stored face-match verdict, as the scoring task leaves it."""
+    from keyframes.models import FaceScore
+
+    return FaceScore.objects.create(
+        keyframe=keyframe,
+        position=position,
+        handle=handle,
+        verdict=verdict,
+        similarity=similarity,
+        reason=reason,
+    )

@@ -12,13 +12,18 @@ from django_q.conf import Conf
 from characters.models import VariationImage
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
-from keyframes import tasks
+from keyframes import face_match, tasks
 from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
 from keyframes.models import FaceScore, GenerationJob, Keyframe
 from projects.export_csv import export_csv
 from tests.factories import make_asset, make_cut, make_project, make_user
-from tests.keyframes.face_images import cartoon_bytes, faceless_bytes, photo_bytes
+from tests.keyframes.face_images import (
+    cartoon_bytes,
+    faceless_bytes,
+    other_photo_bytes,
+    photo_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +86,18 @@ def test_an_unrelated_output_does_not_match(
     assert score.reason == "No face found in this image."
 
 
+def test_an_output_showing_someone_else_may_differ(
+    fake_provider, scoring_inline, owner, seohee_cut, django_capture_on_commit_callbacks
+):
+    fake_provider.images_to_serve.append(other_photo_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        job = generate(seohee_cut, owner)
+    score = FaceScore.objects.get(keyframe__job=job)
+    assert score.verdict == FaceScore.Verdict.MAY_DIFFER
+    assert score.similarity < 0.40
+    assert score.badge == f"@Seohee ≠ {score.similarity:.2f}"
+
+
 def test_a_stylised_sheet_says_it_has_no_face(fake_provider, owner, seohee_cut):
     set_primary_sheet(seohee_cut.project.assets.get(handle="Seohee"), cartoon_bytes())
     fake_provider.images_to_serve.append(photo_bytes())
@@ -116,6 +133,31 @@ def test_a_corrupt_stored_image_is_not_scored_and_says_why(fake_provider, owner,
     score = keyframe.face_scores.get()
     assert score.verdict == FaceScore.Verdict.NOT_SCORED
     assert "could not be read" in score.reason
+
+
+def test_a_corrupt_sheet_leaves_the_keyframe_pickable_and_says_why(
+    fake_provider, owner, seohee_cut, client, monkeypatch
+):
+    monkeypatch.setattr(face_match, "_sheet_faces", {})  # a fresh worker: no sheet seen yet
+    fake_provider.images_to_serve.append(photo_bytes())
+    job = generate(seohee_cut, owner)
+    keyframe = Keyframe.objects.get(job=job)
+    sheet_name = next(ref["image_name"] for ref in job.references if ref["role"] == "character")
+    with keyframe.image.storage.open(sheet_name, "wb") as handle:
+        handle.write(b"half a PNG")
+    tasks.score_keyframe_faces(keyframe.pk)
+    score = keyframe.face_scores.get()
+    assert score.verdict == FaceScore.Verdict.NOT_SCORED
+    assert score.reason == "The sheet: the image could not be read (UnidentifiedImageError)."
+
+    client.force_login(owner)
+    project = seohee_cut.project
+    url = reverse("keyframes:review_pick", args=[project.pk, seohee_cut.pk, keyframe.pk])
+    assert client.post(url).status_code == 200
+    seohee_cut.refresh_from_db()
+    assert seohee_cut.representative == keyframe
+    board = client.get(reverse("projects:storyboard", args=[project.pk])).content.decode()
+    assert keyframe.thumbnail.url in board and "@Seohee ?" in board
 
 
 def test_a_retried_task_keeps_the_first_verdict(fake_provider, owner, seohee_cut):
@@ -185,3 +227,24 @@ def test_the_canvas_stops_waiting_when_scoring_is_off(
         reverse("keyframes:canvas", args=[seohee_cut.pk]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert 'hx-trigger="every 1s"' not in html
+
+
+def test_the_board_and_review_show_the_picked_images_score(
+    fake_provider, owner, seohee_cut, client
+):
+    fake_provider.images_to_serve.append(photo_bytes())
+    keyframe = Keyframe.objects.get(job=generate(seohee_cut, owner))
+    tasks.score_keyframe_faces(keyframe.pk)
+    badge = keyframe.face_scores.get().badge
+    project = seohee_cut.project
+    client.force_login(owner)
+    client.post(reverse("keyframes:review_pick", args=[project.pk, seohee_cut.pk, keyframe.pk]))
+
+    board = client.get(reverse("projects:storyboard", args=[project.pk])).content.decode()
+    review = client.get(reverse("keyframes:review", args=[project.pk]) + "?show=all")
+    assert badge.startswith("@Seohee ✓") and badge in board
+    assert badge in review.content.decode()
+
+    client.force_login(make_user(email="stranger@example.com"))
+    assert client.get(reverse("projects:storyboard", args=[project.pk])).status_code == 404
+    assert client.get(reverse("keyframes:review", args=[project.pk])).status_code == 404

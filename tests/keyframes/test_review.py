@@ -4,13 +4,15 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
 from keyframes.models import GenerationJob, Keyframe
-from tests.factories import make_cut, png_bytes
+from tests.factories import make_cut, make_face_score, make_project, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,50 @@ def test_review_refuses_strangers_and_other_cuts_keyframes(owner_client, strange
     assert owner_client.post(url).status_code == 404
     cut.refresh_from_db()
     assert cut.representative is None
+
+
+def test_review_shows_each_images_face_match_and_the_current_picks(owner_client, project):
+    cut = make_cut(project=project)
+    old = generated_set(cut, count=1, age=timedelta(hours=1))[0]
+    make_face_score(old, "Seohee", "matches", 0.91)
+    pick(cut, old)
+    newer = generated_set(cut, count=2)
+    make_face_score(newer[0], "Seohee", "matches", 0.82)
+    make_face_score(newer[1], "Seohee", "may_differ", 0.22, reason="Someone else.")
+
+    html = review_html(owner_client, project)
+
+    # The picked image is no longer in the set shown, so its score is shown beside the status.
+    head = html[html.index('class="review-cut-head"') : html.index('class="review-set"')]
+    assert "Current pick:" in head and "@Seohee ✓ 0.91" in head
+    frames = html.split('class="review-frame')[1:]
+    assert "@Seohee ✓ 0.82" in frames[0]
+    assert "@Seohee ≠ 0.22" in frames[1] and "May differ: Someone else." in frames[1]
+
+    response = owner_client.post(
+        reverse("keyframes:review_pick", args=[project.pk, cut.pk, newer[0].pk]),
+        HTTP_HX_REQUEST="true",
+    )
+    entry = response.content.decode()
+    chosen = entry[entry.index("review-frame chosen") :]
+    assert "@Seohee ✓ 0.82" in chosen[: chosen.index("</figure>")]
+    assert "Current pick:" not in entry  # the pick is in the set, marked there
+
+
+def test_review_query_count_does_not_grow_with_the_cuts(owner_client, user):
+    counts = []
+    for size in (1, 6):
+        project = make_project(owner=user)
+        for _ in range(size):
+            cut = make_cut(project=project)
+            old = generated_set(cut, count=1, age=timedelta(hours=1))[0]
+            make_face_score(old, "Seohee", "matches", 0.9)
+            pick(cut, old)
+            for keyframe in generated_set(cut, count=2):
+                make_face_score(keyframe, "Seohee", "matches", 0.8)
+        with CaptureQueriesContext(connection) as queries:
+            html = review_html(owner_client, project)
+        assert html.count("@Seohee ✓ 0.80") == 2 * size
+        assert html.count("@Seohee ✓ 0.90") == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from keyframes.models import GenerationJob
 from projects.models import Cut
-from tests.factories import make_asset, make_cut, make_project
+from tests.factories import make_asset, make_cut, make_face_score, make_project
 from tests.projects.export_data import give_representative
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +20,15 @@ def board_html(client, project) -> tuple[str, int]:
     return response.content.decode(), len(queries)
 
 
-def storyboard_of(project, count: int) -> list[Cut]:
+def storyboard_of(project, count: int, *, scored: bool = False) -> list[Cut]:
     cuts = []
     for number in range(count):
         cut = make_cut(project=project, script=f"Scene {number + 1}: @mina looks up.")
         if number % 2 == 0:
-            give_representative(cut, colour=(30 * number % 255, 90, 40))
+            keyframe = give_representative(cut, colour=(30 * number % 255, 90, 40))
+            if scored:
+                make_face_score(keyframe, "mina", "matches", 0.8, position=0)
+                make_face_score(keyframe, "jun", "no_face", reason="No face found.", position=1)
         cuts.append(cut)
     return cuts
 
@@ -71,16 +74,45 @@ def test_the_board_shows_credits_spent_after_refunds(owner_client, user, project
     assert "10 credits spent" in html
 
 
+def test_each_card_shows_its_representatives_face_match_per_character(owner_client, project):
+    scored, unscored, empty = (make_cut(project=project) for _ in range(3))
+    keyframe = give_representative(scored)
+    make_face_score(keyframe, "Seohee", "matches", 0.82, position=0)
+    make_face_score(
+        keyframe,
+        "Tomo",
+        "may_differ",
+        0.31,
+        reason="The closest face may be someone else.",
+        position=1,
+    )
+    give_representative(unscored)
+    newer = give_representative(make_cut(project=project))
+    make_face_score(newer, "Seohee", "not_scored", reason="Scoring did not finish.")
+
+    html, _ = board_html(owner_client, project)
+
+    cards = html.split('class="board-card"')[1:]
+    assert '<li class="face-badge face-matches"' in cards[0]
+    assert "@Seohee ✓ 0.82" in cards[0] and "@Tomo ≠ 0.31" in cards[0]
+    assert cards[0].index("@Seohee") < cards[0].index("@Tomo")  # the job's reference order
+    assert 'title="May differ: The closest face may be someone else.' in cards[0]
+    assert "face-badge" not in cards[1] and "face-badge" not in cards[2]
+    assert "@Seohee ?" in cards[3] and "Not scored: Scoring did not finish." in cards[3]
+    assert empty.get_absolute_url() in cards[2]
+
+
 def test_the_board_query_count_does_not_grow_with_the_cuts(owner_client, user):
     small, large = make_project(owner=user), make_project(owner=user)
     for project, count in ((small, 2), (large, 12)):
         make_asset(project=project, handle="mina", name="Mina")
-        storyboard_of(project, count)
+        storyboard_of(project, count, scored=True)
 
-    _, few = board_html(owner_client, small)
+    few_html, few = board_html(owner_client, small)
     html, many = board_html(owner_client, large)
 
     assert html.count('class="board-card"') == 12
+    assert html.count("@mina ✓ 0.80") == 6 and few_html.count("@mina ✓ 0.80") == 1
     assert many == few
 
 
