@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from keyframes.models import Keyframe
-from tests.factories import make_cut, make_project, make_user
+from tests.factories import make_cut, make_face_score, make_project, make_user
 from tests.keyframes.test_review import generated_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,4 +85,36 @@ def test_review_picks_with_keys(signed_in_page, live_server):
     assert first.representative_id == first_set[1].pk
     assert second.representative_id == second_set[3].pk
     assert Keyframe.objects.count() == 8
+    assert page.js_errors == []
+
+
+def test_the_board_and_review_show_the_picked_images_face_match(
+    signed_in_page, live_server, screenshots
+):
+    user = make_user()
+    project = make_project(owner=user, title="Faces")
+    cut = make_cut(project=project, script="Seohee and Tomo at the cafe")
+    keyframes = generated_set(cut, count=2)
+    make_face_score(keyframes[0], "Seohee", "matches", 0.82, position=0)
+    make_face_score(keyframes[0], "Tomo", "may_differ", 0.31, reason="Someone else.", position=1)
+    cut.set_representative(keyframes[0])
+    cut.save()
+    page = signed_in_page(user)
+
+    page.goto(live_server.url + project.get_absolute_url())
+    badges = page.locator(".board-card .face-badge")
+    expect(badges).to_have_text(["@Seohee ✓ 0.82", "@Tomo ≠ 0.31"])
+    thumb = page.locator(".board-card .board-thumb").bounding_box()
+    first = badges.first.bounding_box()
+    assert thumb["x"] <= first["x"] and first["x"] + first["width"] <= thumb["x"] + thumb["width"]
+    assert thumb["y"] <= first["y"] <= thumb["y"] + thumb["height"]  # drawn over the picture
+    page.locator(".board-card").first.screenshot(path=str(screenshots / "board-face-match.png"))
+
+    page.goto(live_server.url + f"/projects/{project.pk}/review/?show=all")
+    chosen = page.locator(".review-frame.chosen .face-badge")
+    expect(chosen).to_have_text(["@Seohee ✓ 0.82", "@Tomo ≠ 0.31"])
+    expect(page.locator(".review-frame:not(.chosen) .face-badge")).to_have_count(0)
+    page.locator("[data-review-cut]").first.screenshot(
+        path=str(screenshots / "review-face-match.png")
+    )
     assert page.js_errors == []
