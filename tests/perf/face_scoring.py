@@ -1,11 +1,12 @@
 """Face scoring cost in a fresh process, as a worker pays it:
 
-    python -m tests.perf.face_scoring --keyframes 20 --characters 2
+    python -m tests.perf.face_scoring --keyframes 20 --characters 2 [--as-worker]
 
 Prints JSON: the model's load time, the scoring time per keyframe (median and p95) for
 provider-sized frames (1344x768, the test photo placed in a storyboard frame) against
 ``--characters`` sheets each, and the process's resident memory before and after the model is
-loaded and at its peak. The scorer needs no Django, so neither does this probe.
+loaded and at its peak. The scorer needs no Django; ``--as-worker`` first sets Django up and
+imports the task modules, as a qcluster worker has them, so the memory is a worker's.
 """
 
 import argparse
@@ -48,7 +49,20 @@ def p95(values: list[float]) -> float:
     return round(ordered[round(0.95 * (len(ordered) - 1))], 2)
 
 
-def measure(*, keyframes: int, characters: int) -> dict:
+def load_as_worker() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cutflow.settings_test")
+    django.setup()
+    import keyframes.tasks  # noqa: F401  (the worker's tasks, generation included)
+    import projects.tasks  # noqa: F401
+
+
+def measure(*, keyframes: int, characters: int, as_worker: bool = False) -> dict:
+    if as_worker:
+        load_as_worker()
     before = rss_mb()
     started = time.perf_counter()
     model = load_face_model()
@@ -66,6 +80,7 @@ def measure(*, keyframes: int, characters: int) -> dict:
     return {
         "keyframes": keyframes,
         "characters": characters,
+        "as_worker": as_worker,
         "model_load_s": round(load_seconds, 2),
         "first_keyframe_s": round(timings[0], 2),  # embeds the sheets too
         "median_s": round(statistics.median(timings), 2),
@@ -83,8 +98,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.perf.face_scoring", description=__doc__)
     parser.add_argument("--keyframes", type=int, default=20)
     parser.add_argument("--characters", type=int, default=2)
+    parser.add_argument("--as-worker", action="store_true")
     args = parser.parse_args()
-    print(json.dumps(measure(keyframes=args.keyframes, characters=args.characters)))
+    figures = measure(
+        keyframes=args.keyframes, characters=args.characters, as_worker=args.as_worker
+    )
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

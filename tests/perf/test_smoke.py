@@ -88,9 +88,10 @@ def test_a_flight_without_the_gate_is_reported_as_over_the_cap():
     assert "MISS" in report.as_text()
 
 
-def test_face_scoring_probe_reports_time_and_memory():
+@pytest.mark.parametrize("as_worker", [False, True])
+def test_face_scoring_probe_reports_time_and_memory(as_worker):
     from tests.perf.face_scoring import measure
 
-    figures = measure(keyframes=2, characters=1)
+    figures = measure(keyframes=2, characters=1, as_worker=as_worker)
     assert figures["median_s"] > 0 and figures["p95_s"] >= figures["median_s"]
     assert figures["rss_with_model_mb"] >= figures["rss_before_model_mb"] > 0
