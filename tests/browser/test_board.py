@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from keyframes.models import Keyframe
+from tests.browser.test_accessibility import blocking_violations
 from tests.factories import make_cut, make_face_score, make_project, make_user
 from tests.keyframes.test_review import generated_set
 
@@ -97,6 +98,8 @@ def test_the_board_and_review_show_the_picked_images_face_match(
     keyframes = generated_set(cut, count=2)
     make_face_score(keyframes[0], "Seohee", "matches", 0.82, position=0)
     make_face_score(keyframes[0], "Tomo", "may_differ", 0.31, reason="Someone else.", position=1)
+    make_face_score(keyframes[1], "Seohee", "no_face", reason="No face found.", position=0)
+    make_face_score(keyframes[1], "Tomo", "not_scored", reason="Timed out.", position=1)
     cut.set_representative(keyframes[0])
     cut.save()
     page = signed_in_page(user)
@@ -109,12 +112,16 @@ def test_the_board_and_review_show_the_picked_images_face_match(
     assert thumb["x"] <= first["x"] and first["x"] + first["width"] <= thumb["x"] + thumb["width"]
     assert thumb["y"] <= first["y"] <= thumb["y"] + thumb["height"]  # drawn over the picture
     page.locator(".board-card").first.screenshot(path=str(screenshots / "board-face-match.png"))
+    assert blocking_violations(page) == []  # the badges' colours and names included
 
     page.goto(live_server.url + f"/projects/{project.pk}/review/?show=all")
     chosen = page.locator(".review-frame.chosen .face-badge")
     expect(chosen).to_have_text(["@Seohee ✓ 0.82", "@Tomo ≠ 0.31"])
-    expect(page.locator(".review-frame:not(.chosen) .face-badge")).to_have_count(0)
+    expect(page.locator(".review-frame:not(.chosen) .face-badge")).to_have_text(
+        ["@Seohee ∅", "@Tomo ?"]
+    )
     page.locator("[data-review-cut]").first.screenshot(
         path=str(screenshots / "review-face-match.png")
     )
+    assert blocking_violations(page) == []
     assert page.js_errors == []
