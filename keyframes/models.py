@@ -326,8 +326,11 @@ class FaceScore(models.Model):
 
     @property
     def explanation(self) -> str:
-        return (
+        from keyframes.face_match import MATCH_THRESHOLD
+
+        said = (
             f"{self.get_verdict_display()}: {self.reason}"
             if self.reason
             else self.get_verdict_display()
         )
+        return f"{said} ({MATCH_THRESHOLD:.2f} and up matches)"

@@ -96,7 +96,10 @@ def test_each_card_shows_its_representatives_face_match_per_character(owner_clie
     assert '<li class="face-badge face-matches"' in cards[0]
     assert "@Seohee ✓ 0.82" in cards[0] and "@Tomo ≠ 0.31" in cards[0]
     assert cards[0].index("@Seohee") < cards[0].index("@Tomo")  # the job's reference order
-    assert 'title="May differ: The closest face may be someone else.' in cards[0]
+    assert (
+        'title="May differ: The closest face may be someone else. (0.40 and up matches)"'
+        in cards[0]
+    )
     assert "face-badge" not in cards[1] and "face-badge" not in cards[2]
     assert "@Seohee ?" in cards[3] and "Not scored: Scoring did not finish." in cards[3]
     assert empty.get_absolute_url() in cards[2]
