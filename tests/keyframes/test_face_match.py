@@ -89,7 +89,10 @@ def test_a_stylised_sheet_says_so_instead_of_guessing(model):
 def test_each_character_gets_its_own_verdict(model):
     results = match_faces(
         image=photo_bytes(),
-        sheets=[("seohee", "a", photo_bytes()), ("tomo", "b", faceless_bytes())],
+        sheets=[
+            ("seohee", sha256(photo_bytes()).hexdigest(), photo_bytes()),
+            ("tomo", sha256(faceless_bytes()).hexdigest(), faceless_bytes()),
+        ],
         model=model,
     )
     assert [(each.handle, each.verdict) for each in results] == [
