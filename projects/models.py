@@ -1,4 +1,5 @@
 import hashlib
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -104,6 +105,20 @@ class Cut(models.Model):
         TRACKING = "tracking", "Tracking"
         HANDHELD = "handheld", "Handheld"
 
+    # Wider shots hold longer: the eye needs time to read a whole scene, a close-up reads at once.
+    DEFAULT_DURATIONS = {
+        ShotSize.EXTREME_WIDE: Decimal("4"),
+        ShotSize.WIDE: Decimal("3.5"),
+        ShotSize.FULL: Decimal("3"),
+        ShotSize.MEDIUM: Decimal("3"),
+        ShotSize.MEDIUM_CLOSE_UP: Decimal("2.5"),
+        ShotSize.CLOSE_UP: Decimal("2"),
+        ShotSize.EXTREME_CLOSE_UP: Decimal("1.5"),
+    }
+    DURATION_WITHOUT_SHOT = Decimal("3")
+    MIN_DURATION = Decimal("1")
+    MAX_DURATION = Decimal("30")
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cuts")
     position = models.PositiveIntegerField(default=0)
     script = models.TextField(blank=True)
@@ -124,6 +139,13 @@ class Cut(models.Model):
     shot_size = models.CharField(max_length=20, choices=ShotSize.choices, blank=True)
     camera_angle = models.CharField(max_length=20, choices=CameraAngle.choices, blank=True)
     camera_movement = models.CharField(max_length=20, choices=CameraMovement.choices, blank=True)
+    duration_override = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Seconds the cut lasts in takes and the animatic; empty follows the shot size.",
+    )
     prompt_task = models.CharField(
         max_length=10, choices=PromptTask.choices, default=PromptTask.IDLE
     )
@@ -138,6 +160,11 @@ class Cut(models.Model):
                 condition=Q(candidate_count__gte=1) & Q(candidate_count__lte=4),
                 name="cut_candidate_count_1_to_4",
             ),
+            models.CheckConstraint(
+                condition=Q(duration_override__isnull=True)
+                | (Q(duration_override__gte=1) & Q(duration_override__lte=30)),
+                name="cut_duration_1_to_30_seconds",
+            ),
         ]
         indexes = [models.Index(fields=["project", "position"])]
 
@@ -151,6 +178,22 @@ class Cut(models.Model):
     def number(self) -> int:
         """1-based position shown to creators; set by the storyboard query when listed."""
         return getattr(self, "display_number", self.position + 1)
+
+    @property
+    def duration_seconds(self) -> Decimal:
+        """How long the cut lasts: the creator's choice, else a default from the shot size."""
+        if self.duration_override is not None:
+            return self.duration_override
+        return self.DEFAULT_DURATIONS.get(self.shot_size, self.DURATION_WITHOUT_SHOT)
+
+    @duration_seconds.setter
+    def duration_seconds(self, seconds) -> None:
+        """Sets the creator's choice; ``None`` goes back to the shot size's default."""
+        self.duration_override = None if seconds is None else Decimal(str(seconds))
+
+    @property
+    def duration_follows_shot(self) -> bool:
+        return self.duration_override is None
 
     def set_representative(self, keyframe, *, generating: bool = False) -> None:
         if keyframe.cut_id != self.pk:
