@@ -65,9 +65,16 @@ class GenerationJob(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Kind(models.TextChoices):
+        IMAGES = "images", "Keyframe images"
+        TAKE = "take", "Video take"
+
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
     FINAL_STATUSES = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELLED)
 
+    # A take rides the same charge, claim, reaper and refund path as images: one job with one
+    # candidate whose result is a video (the job's Take) instead of a keyframe.
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.IMAGES)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
     )
@@ -334,3 +341,58 @@ class FaceScore(models.Model):
             else self.get_verdict_display()
         )
         return f"{said} ({MATCH_THRESHOLD:.2f} and up matches)"
+
+
+class Take(models.Model):
+    """A short video generated from a cut's representative keyframe (its first frame).
+
+    Its GenerationJob carries the charge and the run; that job outlives the cut (migration
+    0010), while the take itself, like a keyframe, goes with its cut."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Generating"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    cut = models.ForeignKey("projects.Cut", on_delete=models.CASCADE, related_name="takes")
+    job = models.OneToOneField(GenerationJob, on_delete=models.CASCADE, related_name="take")
+    source_keyframe = models.ForeignKey(
+        Keyframe, on_delete=models.SET_NULL, null=True, blank=True, related_name="takes"
+    )
+    motion_prompt = models.TextField()
+    model_key = models.CharField(max_length=40)
+    # Tenths of a second, as the cut's own duration: local-motion renders exactly that.
+    duration_seconds = models.DecimalField(max_digits=3, decimal_places=1)
+    aspect_ratio = models.CharField(max_length=5)
+    video = models.FileField(upload_to="takes/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error_message = models.CharField(max_length=300, blank=True)
+    is_representative = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cut"],
+                condition=Q(is_representative=True),
+                name="one_representative_take_per_cut",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__gte=1), name="take_duration_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Take {self.pk} of cut {self.cut_id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.SUCCEEDED and bool(self.video)
