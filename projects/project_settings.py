@@ -1,6 +1,7 @@
 """Changing a project's settings and a cut's shot: validated here, saved in one transaction."""
 
 import copy
+from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -72,9 +73,19 @@ def save_with_style_image(project: Project, ingested: IngestedImage) -> None:
         project.save()
 
 
-def set_cut_shot(*, cut: Cut, shot_size: str, camera_angle: str, camera_movement: str) -> Cut:
+def set_cut_shot(
+    *,
+    cut: Cut,
+    shot_size: str,
+    camera_angle: str,
+    camera_movement: str,
+    duration: Decimal | None = None,
+) -> Cut:
+    """Saves the shot card; an empty ``duration`` lets the cut's length follow the shot size."""
     cut.shot_size = shot_size
     cut.camera_angle = camera_angle
     cut.camera_movement = camera_movement
-    cut.save(update_fields=["shot_size", "camera_angle", "camera_movement", "updated_at"])
+    cut.duration_seconds = duration
+    fields = ["shot_size", "camera_angle", "camera_movement", "duration_override", "updated_at"]
+    cut.save(update_fields=fields)
     return cut

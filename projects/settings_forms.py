@@ -70,3 +70,19 @@ class CutShotForm(forms.Form):
     camera_movement = forms.ChoiceField(
         required=False, choices=[("", "—")] + Cut.CameraMovement.choices, label="Movement"
     )
+    duration = forms.DecimalField(
+        required=False,
+        min_value=Cut.MIN_DURATION,
+        max_value=Cut.MAX_DURATION,
+        max_digits=3,
+        decimal_places=1,
+        label="Duration (seconds)",
+        error_messages={
+            "invalid": "Enter the duration as a number of seconds, such as 2.5.",
+            "min_value": "A cut lasts at least 1 second.",
+            "max_value": "A cut lasts at most 30 seconds.",
+            "max_decimal_places": "Give the duration in tenths of a second at most, such as 2.5.",
+            "max_digits": "A cut lasts at most 30 seconds.",
+            "max_whole_digits": "A cut lasts at most 30 seconds.",
+        },
+    )

@@ -51,6 +51,7 @@ def cut_shot(request, project_id, cut_id):
     context = cut_list_context(cut.project, cut) | {
         "shot_saved": saved,
         "shot_errors": [error for errors in form.errors.values() for error in errors],
+        "typed_duration": request.POST.get("duration", ""),
         "swap_also": {"cut-list"},
     }
     return render(request, "projects/cut_shot.html", context)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -82,3 +84,46 @@ def test_strangers_cannot_change_the_shot(stranger_client, cut):
     assert response.status_code == 404
     cut.refresh_from_db()
     assert cut.shot_size == ""
+
+
+def test_the_shot_card_saves_a_duration_and_empty_follows_the_shot_size(owner_client, cut):
+    fields = {"shot_size": "close_up", "camera_angle": "", "camera_movement": "pan"}
+    response = owner_client.post(
+        shot_url(cut), fields | {"duration": "4.5"}, HTTP_HX_REQUEST="true"
+    )
+
+    cut.refresh_from_db()
+    assert cut.duration_seconds == Decimal("4.5")
+    assert 'value="4.5"' in response.content.decode()
+
+    response = owner_client.post(shot_url(cut), fields | {"duration": ""}, HTTP_HX_REQUEST="true")
+
+    cut.refresh_from_db()
+    assert cut.duration_seconds == Decimal("2") and cut.duration_follows_shot
+    assert "2 s from the shot size" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("0.5", "A cut lasts at least 1 second."),
+        ("45", "A cut lasts at most 30 seconds."),
+        ("2.25", "tenths of a second"),
+        ("soon", "such as 2.5"),
+    ],
+)
+def test_a_duration_out_of_bounds_is_refused_with_a_reason(owner_client, cut, typed, message):
+    cut.duration_seconds = 6
+    cut.save()
+
+    response = owner_client.post(
+        shot_url(cut),
+        {"shot_size": "wide", "camera_angle": "", "camera_movement": "", "duration": typed},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    assert message in html
+    assert f'value="{typed}"' in html  # what was typed stays in the field to correct
+    cut.refresh_from_db()
+    assert cut.duration_seconds == Decimal("6") and cut.shot_size == ""
