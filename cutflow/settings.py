@@ -183,6 +183,10 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+# The animatic export (MP4): the long side of its frame in pixels (the short side follows the
+# project's aspect ratio) and its frame rate.
+ANIMATIC_LONG_SIDE = int(os.environ.get("ANIMATIC_LONG_SIDE", "1280"))
+ANIMATIC_FPS = int(os.environ.get("ANIMATIC_FPS", "24"))
 # Exports are private: no URL serves this storage; the owner-checked download view reads it.
 EXPORT_EXPIRY_SECONDS = int(os.environ.get("EXPORT_EXPIRY_SECONDS", str(24 * 3600)))
 if AWS_STORAGE_BUCKET_NAME:

@@ -16,3 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Animatics the size of a thumbnail: what the tests check (length, frame size, order) is the
+# same at any size, and encoding stays fast.
+ANIMATIC_LONG_SIDE = 160
+ANIMATIC_FPS = 8

@@ -6,6 +6,7 @@ from keyframes.editor import cut_editor_context
 from keyframes.face_scores import face_verdicts_by_keyframe
 from keyframes.flight_progress import cut_progress
 from keyframes.model_choice import check_model, model_options, move_cuts_into_tier
+from keyframes.take_videos import representative_take_videos
 from projects import signals
 
 
@@ -42,6 +43,10 @@ def keyframe_face_scores(sender, *, keyframe_ids, **kwargs) -> dict:
     return face_verdicts_by_keyframe(keyframe_ids=keyframe_ids)
 
 
+def take_videos(sender, *, cut_ids, **kwargs) -> dict:
+    return representative_take_videos(cut_ids=cut_ids)
+
+
 def connect() -> None:
     signals.cut_editor_opened.connect(editor_panels)
     signals.cut_list_progress.connect(generating_progress)
@@ -51,3 +56,4 @@ def connect() -> None:
     signals.quality_preset_saved.connect(cuts_into_tier)
     signals.cut_credits_wanted.connect(cut_credits)
     signals.face_scores_wanted.connect(keyframe_face_scores)
+    signals.cut_videos_wanted.connect(take_videos)

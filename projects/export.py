@@ -1,4 +1,5 @@
-"""Storyboard exports: a printable PDF, a ZIP of the representative keyframes, a CSV shot list.
+"""Storyboard exports: a printable PDF, a ZIP of the representative keyframes, a CSV shot list,
+an MP4 animatic.
 
 Small projects are exported while the request waits. Larger ones run as a django-q2 task that
 writes the file and a small progress file to default storage under an unguessable folder:
@@ -31,6 +32,10 @@ class ExportFormat:
     content_type: str
     description: str
     always_sync: bool = False
+    always_background: bool = False
+    # Formats that play the cuts cannot be made of none (an empty video is no file at all).
+    needs_cuts: bool = False
+    name_suffix: str = "storyboard"
 
 
 FORMATS = {
@@ -69,6 +74,27 @@ FORMATS = {
         "text/csv; charset=utf-8",
         "One row per cut: status, shot, script, prompt and keyframe.",
         always_sync=True,
+    ),
+    "mp4": ExportFormat(
+        "mp4",
+        "Animatic (MP4)",
+        "mp4",
+        "video/mp4",
+        "The cuts played in order, each for its duration: its chosen take, else its keyframe "
+        "held still, else a card with its number and script. Prepared in the background.",
+        always_background=True,
+        needs_cuts=True,
+        name_suffix="animatic",
+    ),
+    "mp4-numbered": ExportFormat(
+        "mp4-numbered",
+        "Animatic with cut numbers (MP4)",
+        "mp4",
+        "video/mp4",
+        "The same animatic with “Cut N” in the corner of every frame, for review notes.",
+        always_background=True,
+        needs_cuts=True,
+        name_suffix="animatic-numbered",
     ),
 }
 
@@ -133,7 +159,7 @@ def keyframe_file_name(cut: Cut, *, total: int) -> str:
 
 def export_file_name(project: Project, export_format: ExportFormat) -> str:
     stem = slugify(project.title)[:60] or f"project-{project.pk}"
-    return f"{stem}-storyboard.{export_format.extension}"
+    return f"{stem}-{export_format.name_suffix}.{export_format.extension}"
 
 
 def read_stored(name: str, *, storage=default_storage) -> bytes | None:

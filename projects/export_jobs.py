@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django_q.tasks import async_task
@@ -21,6 +22,7 @@ from projects.export import (
 )
 from projects.export_csv import export_csv
 from projects.export_files import EXPORT_FOLDER, PROGRESS_FILE, export_storage, listed_folders
+from projects.export_mp4 import NO_CUTS, export_mp4
 from projects.export_pdf import export_pdf
 from projects.export_pdf_notes import export_pdf_notes
 from projects.export_zip import export_zip
@@ -61,6 +63,8 @@ class ExportStatus:
 
 
 def needs_background_export(project: Project, export_format: ExportFormat) -> bool:
+    if export_format.always_background:
+        return True
     return not export_format.always_sync and project.cuts.count() > EXPORT_SYNC_MAX_CUTS
 
 
@@ -75,12 +79,17 @@ def build_export(
         return export_pdf_notes(project, on_progress=on_progress)
     if export_format.key == "zip":
         return export_zip(project, on_progress=on_progress)
+    if export_format.key in ("mp4", "mp4-numbered"):
+        numbered = export_format.key == "mp4-numbered"
+        return export_mp4(project, numbered=numbered, on_progress=on_progress)
     return export_csv(project).encode("utf-8")
 
 
 def start_export(*, project: Project, export_format: ExportFormat) -> ExportStatus:
     """Records a queued export and hands it to a worker once the transaction commits. An
     export of the same format still running for the project is given back instead."""
+    if export_format.needs_cuts and not project.cuts.exists():
+        raise ValidationError(NO_CUTS)
     with transaction.atomic():
         # Two clicks at once: the second waits here, then finds the first one's status.
         Project.objects.select_for_update().filter(pk=project.pk).first()

@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,8 +43,13 @@ def export_download(request, project_id, format_key):
 def export_start(request, project_id, format_key):
     project = get_owned_project(user=request.user, project_id=project_id)
     export_format = format_or_404(format_key)
-    status = export_jobs.start_export(project=project, export_format=export_format)
-    url = status_url(project.pk, status.token)
+    try:
+        status = export_jobs.start_export(project=project, export_format=export_format)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        url = reverse("projects:export", args=[project.pk])
+    else:
+        url = status_url(project.pk, status.token)
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)

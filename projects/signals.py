@@ -39,6 +39,9 @@ NOT_SET_UP = "not set up on this site"
 # keyframe_ids: each receiver returns {keyframe id: [FaceVerdict, ...]}, the face-match verdict
 # of each character on those keyframes in reference order, for the board and the exports.
 face_scores_wanted = Signal()
+# cut_ids: each receiver returns {cut id: stored name of the video the animatic plays for that
+# cut} (its representative take, when one is ready); a cut left out shows its keyframe.
+cut_videos_wanted = Signal()
 
 
 @dataclass(frozen=True)

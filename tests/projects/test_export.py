@@ -176,13 +176,15 @@ def test_download_is_an_attachment_of_the_right_type(
     assert len(response.content) > 100
 
 
-def test_export_page_offers_the_three_downloads(owner_client, project, storyboard):
+def test_export_page_offers_the_three_downloads_and_the_animatic(owner_client, project, storyboard):
     response = owner_client.get(reverse("projects:export", args=[project.pk]))
 
     html = response.content.decode()
     for format_key in ("pdf", "zip", "csv"):
         assert reverse("projects:export_download", args=[project.pk, format_key]) in html
-    assert "Prepare" not in html
+    # Only the animatic, whatever the storyboard's size, is prepared in the background.
+    assert html.count("Prepare MP4") == 2
+    assert "Prepare PDF" not in html and "Prepare ZIP" not in html
 
 
 def test_storyboard_links_to_export_and_settings(owner_client, project, storyboard):

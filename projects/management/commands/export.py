@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from projects import export, export_jobs, export_pdf
@@ -7,7 +8,9 @@ from projects.models import Project
 
 
 class Command(BaseCommand):
-    help = "Exports a storyboard as a PDF, a ZIP of its keyframes or a CSV shot list."
+    help = (
+        "Exports a storyboard as a PDF, a ZIP of its keyframes, a CSV shot list or an MP4 animatic."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("project_id", type=int)
@@ -30,7 +33,10 @@ class Command(BaseCommand):
         if export_format.key == "pdf" and cuts_per_page:
             content = export_pdf.export_pdf(project, cuts_per_page=cuts_per_page)
         else:
-            content = export_jobs.build_export(project, export_format)
+            try:
+                content = export_jobs.build_export(project, export_format)
+            except ValidationError as exc:
+                raise CommandError(exc.messages[0]) from exc
         path = Path(output)
         try:
             path.write_bytes(content)
