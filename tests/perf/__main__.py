@@ -48,6 +48,9 @@ def parse_args(argv: list[str]):
     parser.add_argument("--load-seconds", type=float, default=defaults.load_seconds)
     parser.add_argument("--load-clients", type=int, default=defaults.load_clients)
     parser.add_argument(
+        "--animatic-cuts", type=int, default=defaults.animatic_cuts, help="cuts of 3 s each"
+    )
+    parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
         help=f"comma-separated sections out of {','.join(SECTIONS)}",
@@ -66,6 +69,7 @@ def parse_args(argv: list[str]):
         requests=args.requests,
         load_seconds=args.load_seconds,
         load_clients=args.load_clients,
+        animatic_cuts=args.animatic_cuts,
         sections=sections,
     )
 

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
-SECTIONS = ("fanout", "flight", "clusters", "pages", "growth", "load", "bytes", "memory")
+SECTIONS = (
+    "fanout", "flight", "clusters", "pages", "growth", "load", "bytes", "memory", "animatic",
+)  # fmt: skip
 
 
 @dataclass
@@ -23,4 +25,6 @@ class Options:
     load_workers: int = 2
     load_clients: int = 4
     load_seconds: float = 6.0
+    animatic_cuts: int = 12
+    animatic_long_side: int = 1280
     sections: tuple[str, ...] = SECTIONS

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from tests.factories import make_user
-from tests.perf import clusters, fanout, footprint, load, pages
+from tests.perf import animatic, clusters, fanout, footprint, load, pages
 from tests.perf.options import SECTIONS, Options
 from tests.perf.report import Report
 
@@ -74,6 +74,9 @@ def run_sections(options: Options) -> Report:
         ),
         "bytes": footprint.measure_bytes,
         "memory": partial(footprint.measure_memory, long_side=2048, count=4),
+        "animatic": partial(
+            animatic.measure_animatic, cuts=o.animatic_cuts, long_side=o.animatic_long_side
+        ),
     }
     for name in SECTIONS:
         if name in o.sections:

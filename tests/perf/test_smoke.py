@@ -95,3 +95,14 @@ def test_face_scoring_probe_reports_time_and_memory(as_worker):
     figures = measure(keyframes=2, characters=1, as_worker=as_worker)
     assert figures["median_s"] > 0 and figures["p95_s"] >= figures["median_s"]
     assert figures["rss_with_model_mb"] >= figures["rss_before_model_mb"] > 0
+
+
+@pytest.mark.django_db
+def test_animatic_section_reports_speed_and_cost():
+    options = replace(SMOKE, animatic_cuts=4, animatic_long_side=160, sections=("animatic",))
+
+    report = run_benchmarks(options)
+
+    speed, cpu, motion = report.section("6 animatic")
+    assert speed.value > 0 and "12 s of 160x90" in speed.detail
+    assert cpu.value > 0 and motion.value > 0
