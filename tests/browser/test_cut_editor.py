@@ -238,3 +238,28 @@ def test_moving_cuts_with_the_list_arrows(signed_in_page, live_server):
     expect(page.locator(".cut-item.selected .script-preview")).to_have_text("Scene A.")
     expect(page.get_by_role("button", name="Move cut 1 up")).to_be_disabled()
     assert list(project.cuts.values_list("pk", flat=True)) == [third.pk, first.pk, second.pk]
+
+
+def test_a_creator_sets_a_cut_duration_on_the_shot_card(signed_in_page, live_server):
+    user = make_user()
+    cut = make_cut(project=make_project(owner=user), shot_size="wide")
+    page = signed_in_page(user)
+    page.goto(live_server.url + cut.get_absolute_url())
+    expect(page.locator("#cut-duration-help")).to_contain_text("3.5 s from the shot size")
+
+    duration = page.locator("#cut-duration")
+    with page.expect_response(lambda response: "/shot/" in response.url):
+        duration.fill("45")
+        duration.press("Tab")
+    settled(page)
+    expect(page.locator("#cut-shot .error")).to_have_text("A cut lasts at most 30 seconds.")
+    expect(duration).to_have_value("45")  # kept to correct, not replaced by the saved value
+
+    with page.expect_response(lambda response: "/shot/" in response.url):
+        duration.fill("4.5")
+        duration.press("Tab")
+    settled(page)
+    expect(page.locator("#cut-shot .save-state")).to_have_text("Saved")
+    expect(page.locator("#cut-shot .error")).to_have_count(0)
+    cut.refresh_from_db()
+    assert str(cut.duration_seconds) == "4.5"
