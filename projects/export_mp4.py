@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from cutflow.video import Size, VideoError, concat, encode_still, fit_clip
 from projects.animatic_frames import (
@@ -91,7 +92,7 @@ class Clip:
             picture, seconds=self.seconds, size=self.size, fps=self.fps, path=self.path
         )
 
-    def from_take(self, stored_name: str, layer) -> bool:
+    def from_take(self, stored_name: str, layer: Image.Image | None) -> bool:
         source = self.path.with_suffix(".take")
         try:
             with default_storage.open(stored_name, "rb") as stored, source.open("wb") as copy:
