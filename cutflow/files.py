@@ -62,3 +62,15 @@ def stored_image(instance, ingested, *, image_field: str = "image", thumb_field:
     except BaseException:
         _delete_now([image.name, thumbnail.name])
         raise
+
+
+@contextmanager
+def stored_file(content: bytes, *, folder: str, extension: str):
+    """Writes ``content`` to default storage under an unguessable name in ``folder`` and
+    yields the name; if the block raises, the file is removed again."""
+    name = default_storage.save(f"{folder}/{random_file_name(extension)}", ContentFile(content))
+    try:
+        yield name
+    except BaseException:
+        _delete_now([name])
+        raise

@@ -261,6 +261,19 @@ JOB_DEADLINE_SECONDS = int(os.environ.get("JOB_DEADLINE_SECONDS", str(Q_TIMEOUT_
 # The embedded default: with no key configured, creators still get working drafts.
 FALLBACK_MODEL_KEY = "local-draft"
 
+# --- Takes (video from the representative keyframe) ---------------------------
+# Video models answer in minutes. The wait stays under the task timeout, so the worker (not
+# the reaper) ends a slow take, cancels it at the host and refunds it.
+TAKE_PROVIDER_TIMEOUT_SECONDS = float(
+    os.environ.get("TAKE_PROVIDER_TIMEOUT_SECONDS", str(max(60, Q_TIMEOUT_SECONDS - 60)))
+)
+# A provider's clip over this size is refused and the take refunded (10 s of 1080p H.264
+# from the hosted models is about 5-20 MB).
+TAKE_MAX_VIDEO_BYTES = int(os.environ.get("TAKE_MAX_VIDEO_BYTES", str(100 * 1024 * 1024)))
+# local-motion takes: frames per second, and pixels on the clip's short side.
+TAKE_LOCAL_FPS = int(os.environ.get("TAKE_LOCAL_FPS", "24"))
+TAKE_LOCAL_SHORT_SIDE = int(os.environ.get("TAKE_LOCAL_SHORT_SIDE", "720"))
+
 # --- Face matching ------------------------------------------------------------
 # Each generated keyframe is scored against the character sheets its job sent
 # (keyframes/face_scores.py), on its own task, never inside the generation.

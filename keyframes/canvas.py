@@ -75,8 +75,10 @@ class Canvas:
 
 def canvas_sets(*, cut: Cut) -> Canvas:
     """Every set of the cut, newest first, in three queries however many images it holds."""
-    jobs = cut.jobs.order_by("-created_at", "-id").prefetch_related(
-        Prefetch("candidates", queryset=Candidate.objects.order_by("slot"))
+    jobs = (
+        image_jobs(cut)
+        .order_by("-created_at", "-id")
+        .prefetch_related(Prefetch("candidates", queryset=Candidate.objects.order_by("slot")))
     )
     keyframes = list(
         cut.keyframes.order_by("created_at", "id")
@@ -121,7 +123,7 @@ CANVAS_STATE_SQL = f"""
     SELECT job.id, job.status, candidate.slot, candidate.status
       FROM {Candidate._meta.db_table} AS candidate
       JOIN {GenerationJob._meta.db_table} AS job ON job.id = candidate.job_id
-     WHERE job.cut_id = %s
+     WHERE job.cut_id = %s AND job.kind = '{GenerationJob.Kind.IMAGES}'
     UNION ALL
     SELECT keyframe.id, NULL, COUNT(score.id),
            MAX(CASE WHEN keyframe.created_at > %s THEN 'fresh' ELSE 'settled' END)
@@ -177,7 +179,12 @@ def job_set(job: GenerationJob, by_slot: dict) -> CanvasSet:
 def has_jobs_on_the_way(cut: Cut) -> bool:
     """A cut with a job on its way stays generating; the status settles when the last job
     finishes, whatever happens to its representative meanwhile."""
-    return cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
+    return image_jobs(cut).filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
+
+
+def image_jobs(cut: Cut):
+    """The cut's sets of images; its takes show in the takes panel instead."""
+    return cut.jobs.filter(kind=GenerationJob.Kind.IMAGES)
 
 
 def freshness(created_at: datetime, scores_since: datetime) -> str:

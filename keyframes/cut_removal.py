@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from cutflow.files import image_file_names
-from keyframes.models import AdditionalReference, GenerationJob, Keyframe
+from keyframes.models import AdditionalReference, GenerationJob, Keyframe, Take
 
 
 def refuse_while_generating(cuts, *, what: str) -> None:
@@ -16,11 +16,14 @@ def refuse_while_generating(cuts, *, what: str) -> None:
     )
     if active.exists():
         raise ValidationError(
-            f"Images are still being generated for {what}. Wait for them to finish, or "
-            "cancel the generation, then delete."
+            f"Images or a take are still being generated for {what}. Wait for them to "
+            "finish, or cancel the generation, then delete."
         )
 
 
 def stored_files_of_cuts(cuts) -> list[str]:
     names = image_file_names(Keyframe.objects.filter(cut__in=cuts))
-    return names + image_file_names(AdditionalReference.objects.filter(cut__in=cuts))
+    names += image_file_names(AdditionalReference.objects.filter(cut__in=cuts))
+    return names + list(
+        Take.objects.filter(cut__in=cuts).exclude(video="").values_list("video", flat=True)
+    )

@@ -161,7 +161,9 @@ class CutProgress:
 
 def cut_progress(*, cuts: list[Cut]) -> dict[int, CutProgress]:
     """Images so far of each generating cut's unfinished jobs, for the storyboard's cut list."""
-    active = GenerationJob.objects.filter(cut__in=cuts, status__in=GenerationJob.ACTIVE_STATUSES)
+    active = GenerationJob.objects.filter(
+        cut__in=cuts, kind=GenerationJob.Kind.IMAGES, status__in=GenerationJob.ACTIVE_STATUSES
+    )
     counts_by_cut = candidate_counts(active, by="job__cut_id")
     return {cut_id: progress_of(counts) for cut_id, counts in counts_by_cut.items()}
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from characters.references import ReferenceEntry, resolve_references
 from credits.estimates import estimate
+from keyframes.canvas import image_jobs
 from keyframes.generation import plan_generation, start_generation
 from keyframes.model_choice import ModelOption, allowed_models, automatic_choice, model_options
 from keyframes.models import GenerationJob
@@ -69,7 +70,7 @@ def generation_controls(
         dropped=plan.dropped if plan else [],
         negative_ignored=bool(cut.negative_prompt.strip()) and not spec.supports_negative_prompt,
         problems=problems,
-        regenerate=cut.jobs.exists() if has_jobs is None else has_jobs,
+        regenerate=image_jobs(cut).exists() if has_jobs is None else has_jobs,
     )
 
 

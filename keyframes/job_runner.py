@@ -30,6 +30,8 @@ from keyframes.providers.base import (
 from keyframes.providers.reference_prep import prepared_reference
 from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
 from keyframes.providers.sent_request import sent_request
+from keyframes.providers.video_registry import VIDEO_MODELS
+from keyframes.take_status import settle_take
 from projects.models import Cut
 
 
@@ -61,6 +63,12 @@ WORKER_STOPPED = ProviderError(
 
 
 def run_candidates(job: GenerationJob) -> None:
+    if job.kind == GenerationJob.Kind.TAKE:
+        # Imported here: take_runner builds on this module's claim, fail and finish steps.
+        from keyframes.take_runner import run_take
+
+        run_take(job)
+        return
     spec = get_model(job.model_key)
     references = load_reference_images(job)
     pending = list(job.candidates.filter(status=Candidate.Status.PENDING))
@@ -191,7 +199,9 @@ def claim_candidate(candidate: Candidate, *, provider: str) -> Claim:
 
 
 def models_served_by(provider: str) -> list[str]:
-    return [key for key, spec in MODELS.items() if provider_name_for(spec) == provider]
+    """Image and video models alike: a take holds one of its provider's call slots."""
+    images = [key for key, spec in MODELS.items() if provider_name_for(spec) == provider]
+    return images + [key for key, spec in VIDEO_MODELS.items() if spec.provider == provider]
 
 
 def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | ProviderError:
@@ -323,9 +333,12 @@ def finish_job(job: GenerationJob) -> GenerationJob:
         status = GenerationJob.Status.FAILED
     errors = job.candidates.exclude(error_message="").values_list("error_message", flat=True)
     with transaction.atomic():
+        error_message = next(iter(errors), "")[:300]
         GenerationJob.objects.filter(pk=job.pk).update(
-            status=status, finished_at=timezone.now(), error_message=(next(iter(errors), ""))[:300]
+            status=status, finished_at=timezone.now(), error_message=error_message
         )
+        if job.kind == GenerationJob.Kind.TAKE:
+            settle_take(job_id=job.pk, job_status=status, error_message=error_message)
         pick_first_for_flight(job)
         if job.cut_id is not None:
             settle_cut(job.cut_id)
@@ -336,9 +349,12 @@ def finish_job(job: GenerationJob) -> GenerationJob:
 
 
 def settle_cut(cut_id: int) -> None:
-    """A cut stays 'generating' while any of its jobs is unfinished."""
+    """A cut stays 'generating' while any of its image jobs is unfinished (a take running
+    shows in the takes panel, not as a generating cut)."""
     cut = Cut.objects.select_for_update().get(pk=cut_id)
     before = cut.status
-    busy = cut.jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES).exists()
+    busy = (
+        cut.jobs.filter(kind=GenerationJob.Kind.IMAGES, status__in=GenerationJob.ACTIVE_STATUSES)
+    ).exists()
     if cut.settle_status(generating=busy) != before:
         Cut.objects.filter(pk=cut_id).update(status=cut.status)

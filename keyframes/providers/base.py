@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
@@ -78,6 +78,7 @@ class ErrorKind(StrEnum):
     NOT_CONFIGURED = "not_configured"
     NO_IMAGE = "no_image"  # the model answered, but without an image
     NO_FACE = "no_face"  # a face model found no face in its reference
+    TOO_LARGE = "too_large"  # the returned file is over our size limit
 
 
 USER_MESSAGES = {
@@ -102,6 +103,10 @@ USER_MESSAGES = {
     ErrorKind.NO_FACE: (
         "This model needs a clearly visible face in its reference image and found none. "
         "Use a character sheet that shows the face, or pick another model."
+    ),
+    ErrorKind.TOO_LARGE: (
+        "The provider returned a file larger than this site accepts, so it was refused. "
+        "Try a shorter length or another model."
     ),
 }
 
@@ -223,12 +228,25 @@ def generate_with_retries(
 ) -> GeneratedImage:
     """One candidate, retried when the provider is rate limited (or down, once)."""
     provider = provider_for(spec)
+    return call_with_retries(
+        lambda: provider.generate(spec, request), sdk_retries=provider.sdk_retries, sleep=sleep
+    )
+
+
+def call_with_retries(
+    call: Callable[[], Any],
+    *,
+    sdk_retries: frozenset[ErrorKind],
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Runs one provider call under the retry policy of `retry_delay`; `sdk_retries` are the
+    kinds the provider's SDK already retried itself."""
     retries: Counter[ErrorKind] = Counter()
     while True:
         try:
-            return provider.generate(spec, request)
+            return call()
         except ProviderError as error:
-            if error.kind in provider.sdk_retries:
+            if error.kind in sdk_retries:
                 raise  # the SDK spent its own retries already: one policy per provider
             delay = retry_delay(error, retries_so_far=retries[error.kind])
             if delay is None:

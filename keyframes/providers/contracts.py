@@ -38,6 +38,7 @@ class Contract:
     source: str
     read_on: str
     api_version: str = ""  # Gemini: the version these fields are documented on
+    output: str = "image"  # "video" for the image-to-video models of takes
 
 
 def load_contracts(directory: Path) -> list[Contract]:
@@ -53,6 +54,7 @@ def load_contracts(directory: Path) -> list[Contract]:
                 source=data["source"],
                 read_on=data["read_on"],
                 api_version=data.get("api_version", ""),
+                output=data.get("output", "image"),
             )
         )
     return contracts

@@ -49,11 +49,11 @@ class FalProvider(KeyedProvider):
         self.require_configured()
         request = fit_to_model(spec, request)
         route = route_for(spec)
-        client = _cached_client(settings.FAL_KEY, settings.PROVIDER_TIMEOUT_SECONDS)
+        client = cached_client(settings.FAL_KEY, settings.PROVIDER_TIMEOUT_SECONDS)
         inputs = json_input(route, request, image_urls=_uploaded(client, route, request))
-        request_id, result = _queued_result(client, _endpoint(route, request), inputs)
+        request_id, result = queued_result(client, _endpoint(route, request), inputs)
         url = _image_url(result, request_id=request_id)
-        with _translated_errors(request_id=request_id):
+        with translated_errors(request_id=request_id):
             data = _download(url)
         return GeneratedImage(
             data=data,
@@ -71,7 +71,7 @@ def _endpoint(route: Route, request: CandidateRequest) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_client(key: str, timeout: float) -> fal_client.SyncClient:
+def cached_client(key: str, timeout: float) -> fal_client.SyncClient:
     return fal_client.SyncClient(key=key, default_timeout=timeout)
 
 
@@ -79,27 +79,35 @@ def _uploaded(client: fal_client.SyncClient, route: Route, request: CandidateReq
     """The references' URLs on fal's storage, where its models read `image_urls` from."""
     if not route.reference_param:
         return []
+    return [uploaded_file_url(client, reference) for reference in request.references]
+
+
+def uploaded_file_url(client: fal_client.SyncClient, reference: ReferenceImage) -> str:
+    """The image's URL on fal's storage, uploaded once while the upload lives."""
 
     def upload(reference: ReferenceImage) -> tuple[str, float]:
-        with _translated_errors():
+        with translated_errors():
             url = client.upload(reference.data, reference.mime_type)
         return url, UPLOAD_REUSE_SECONDS
 
-    return [
-        uploaded_url(provider="fal", reference=reference, upload=upload)
-        for reference in request.references
-    ]
+    return uploaded_url(provider="fal", reference=reference, upload=upload)
 
 
-def _queued_result(
-    client: fal_client.SyncClient, endpoint: str, inputs: dict[str, Any]
+def queued_result(
+    client: fal_client.SyncClient,
+    endpoint: str,
+    inputs: dict[str, Any],
+    *,
+    timeout: float | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    """Submits to the queue and waits for the result; cancels after ``timeout`` seconds
+    (default PROVIDER_TIMEOUT_SECONDS)."""
+    timeout = timeout or settings.PROVIDER_TIMEOUT_SECONDS
     deadline = time.monotonic() + timeout
     start_timeout = timeout if timeout > MIN_START_TIMEOUT_SECONDS else None
-    with _translated_errors():
+    with translated_errors():
         handle = client.submit(endpoint, arguments=inputs, start_timeout=start_timeout)
-    with _translated_errors(request_id=handle.request_id):
+    with translated_errors(request_id=handle.request_id):
         for status in handle.iter_events(interval=POLL_INTERVAL_SECONDS):
             if isinstance(status, fal_client.Completed):
                 break
@@ -141,7 +149,7 @@ def _download(url: str) -> bytes:
 
 
 @contextmanager
-def _translated_errors(*, request_id: str = "") -> Iterator[None]:
+def translated_errors(*, request_id: str = "") -> Iterator[None]:
     try:
         yield
     except fal_client.FalClientHTTPError as error:

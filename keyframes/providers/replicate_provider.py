@@ -60,9 +60,9 @@ class ReplicateProvider(KeyedProvider):
         route = route_for(spec)
         client = shared_client()
         inputs = json_input(route, request, image_urls=_uploaded(client, route, request))
-        prediction = _finished_prediction(client, route.endpoint, inputs)
-        with _translated_errors(request_id=prediction.id):
-            data = FileOutput(_output_url(prediction), client).read()
+        prediction = finished_prediction(client, route.endpoint, inputs)
+        with translated_errors(request_id=prediction.id):
+            data = FileOutput(output_url(prediction), client).read()
         return GeneratedImage(
             data=data,
             mime_type=image_mime_type(data),
@@ -76,10 +76,15 @@ def _uploaded(client: replicate.Client, route: Route, request: CandidateRequest)
     """The references' URLs on Replicate's Files API (data URIs are for files of ~1 MB)."""
     if not route.reference_param:
         return []
+    return [uploaded_file_url(client, reference) for reference in request.references]
+
+
+def uploaded_file_url(client: replicate.Client, reference: ReferenceImage) -> str:
+    """The image's URL on Replicate's Files API, uploaded once while the upload lives."""
 
     def upload(reference: ReferenceImage) -> tuple[str, float]:
         extension = reference.mime_type.rsplit("/", 1)[-1]
-        with _translated_errors():
+        with translated_errors():
             uploaded = client.files.create(
                 io.BytesIO(reference.data),
                 filename=f"{reference.sha256 or 'reference'}.{extension}",
@@ -87,10 +92,7 @@ def _uploaded(client: replicate.Client, route: Route, request: CandidateRequest)
             )
         return uploaded.urls["get"], _seconds_until(uploaded.expires_at)
 
-    return [
-        uploaded_url(provider="replicate", reference=reference, upload=upload)
-        for reference in request.references
-    ]
+    return uploaded_url(provider="replicate", reference=reference, upload=upload)
 
 
 def _seconds_until(expires_at: str | None) -> float:
@@ -114,12 +116,16 @@ def _cached_client(api_token: str, base_url: str, timeout: float) -> replicate.C
     return replicate.Client(api_token=api_token, base_url=base_url, timeout=httpx.Timeout(timeout))
 
 
-def _finished_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
-    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+def finished_prediction(
+    client: replicate.Client, endpoint: str, inputs: dict, *, timeout: float | None = None
+) -> Prediction:
+    """Creates the prediction and polls it until it ends; cancels it after ``timeout``
+    seconds (default PROVIDER_TIMEOUT_SECONDS)."""
+    timeout = timeout or settings.PROVIDER_TIMEOUT_SECONDS
     deadline = time.monotonic() + timeout
-    with _translated_errors():
+    with translated_errors():
         prediction = _create_prediction(client, endpoint, inputs)
-    with _translated_errors(request_id=prediction.id):
+    with translated_errors(request_id=prediction.id):
         while prediction.status not in FINISHED:
             if time.monotonic() >= deadline:
                 detail = f"prediction still {prediction.status} after {timeout:g}s"
@@ -158,7 +164,7 @@ def _failed_prediction_error(prediction: Prediction) -> ProviderError:
     return ProviderError(kind, detail, request_id=prediction.id)
 
 
-def _output_url(prediction: Prediction) -> str:
+def output_url(prediction: Prediction) -> str:
     output: Any = prediction.output
     if isinstance(output, list) and output:
         output = output[0]  # models with num_outputs return a list
@@ -170,7 +176,7 @@ def _output_url(prediction: Prediction) -> str:
 
 
 @contextmanager
-def _translated_errors(*, request_id: str = "") -> Iterator[None]:
+def translated_errors(*, request_id: str = "") -> Iterator[None]:
     try:
         yield
     except ReplicateError as error:

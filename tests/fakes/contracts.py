@@ -84,3 +84,9 @@ def fal_rejection(endpoint: str, arguments: dict) -> tuple[int, dict] | None:
         return None
     detail = [{"loc": v.field.split("."), "msg": v.message, "type": v.kind} for v in found]
     return 422, {"detail": detail}
+
+
+def fal_output(endpoint: str) -> str:
+    """What a fal endpoint answers with: "image" or "video"."""
+    contract = contract_for(CONTRACTS, host="fal", endpoint=endpoint)
+    return contract.output if contract is not None else "image"

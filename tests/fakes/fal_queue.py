@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import respx
 
-from tests.fakes.contracts import fal_rejection
+from tests.fakes.contracts import fal_output, fal_rejection
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
+from tests.fakes.videos import mp4_clip, requested_seconds
 
 QUEUE = "https://queue.fal.run"
 CDN = "https://v3.fal.media"
@@ -42,7 +43,8 @@ class FalSubmission:
     headers: dict[str, str]
     request_id: str = ""
     fault: str = ""
-    image: bytes = b""
+    image: bytes = b""  # the output file: an image, or a video for an image-to-video endpoint
+    output: str = "image"
 
 
 @dataclass
@@ -51,6 +53,8 @@ class FakeFalQueue:
     status_polls: int = 0
     uploads: dict[str, bytes] = field(default_factory=dict)  # fal storage, by URL
     rate_limited_submits: int = 0
+    # Video endpoints answer with these files, in order, before real MP4 clips of the length.
+    videos_to_serve: deque = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -105,8 +109,13 @@ class FakeFalQueue:
             headers=dict(request.headers),
             request_id=f"fal-req-{next(self._ids):04d}",
             fault=fault,
-            image=png_image(_fal_size(arguments.get("image_size")), seed=arguments.get("seed")),
+            output=fal_output(endpoint),
         )
+        if submission.output == "video":
+            submission.image = self._next_video(arguments)
+        else:
+            size = _fal_size(arguments.get("image_size"))
+            submission.image = png_image(size, seed=arguments.get("seed"))
         with self._lock:
             self.submissions.append(submission)
             self._by_id[submission.request_id] = submission
@@ -145,7 +154,20 @@ class FakeFalQueue:
             )
         return httpx.Response(200, json=self._result_json(submission))
 
+    def _next_video(self, arguments: dict) -> bytes:
+        with self._lock:
+            if self.videos_to_serve:
+                return self.videos_to_serve.popleft()
+        return mp4_clip(requested_seconds(arguments))
+
     def _result_json(self, submission: FalSubmission) -> dict[str, Any]:
+        if submission.output == "video":
+            video = {
+                "url": f"{CDN}/files/fake/{submission.request_id}.mp4",
+                "content_type": "video/mp4",
+                "file_size": len(submission.image),
+            }
+            return {"video": video}
         image = {
             "url": f"{CDN}/files/fake/{submission.request_id}.png",
             "content_type": "image/png",
@@ -178,11 +200,12 @@ class FakeFalQueue:
             return self._upload(request)
         if request.url.path.startswith("/files/uploads/"):
             return httpx.Response(200, content=self.uploads[str(request.url)])
-        request_id = request.url.path.rsplit("/", 1)[-1].removesuffix(".png")
+        request_id = request.url.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         submission = self._by_id[request_id]
         if submission.fault == "reset":
             raise httpx.RemoteProtocolError("peer closed connection", request=request)
-        return httpx.Response(200, content=submission.image, headers={"Content-Type": "image/png"})
+        content_type = "video/mp4" if submission.output == "video" else "image/png"
+        return httpx.Response(200, content=submission.image, headers={"Content-Type": content_type})
 
 
 def _fal_size(image_size: Any) -> tuple[int, int]:

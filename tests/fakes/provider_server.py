@@ -41,6 +41,7 @@ from tests.fakes.contracts import (
     replicate_rejection,
 )
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
+from tests.fakes.videos import mp4_clip, requested_seconds
 
 REPLICATE_MODERATION_ERROR = (
     "NSFW content detected: the input or output was flagged as sensitive. (E005)"
@@ -136,7 +137,9 @@ class _Prediction:
     as_list: bool
     error: str | None = None
     reset_download: bool = False
-    image: bytes = b""
+    image: bytes = b""  # the output file: an image, or a video for an image-to-video model
+    extension: str = "png"
+    content_type: str = "image/png"
 
 
 @dataclass
@@ -157,6 +160,9 @@ class FakeProviderServer:
     retired: set[str] = field(default_factory=set)
     # Replicate answers with these images, in order, before falling back to drawn ones.
     images_to_serve: deque = field(default_factory=deque)
+    # Video models answer with these files, in order, before falling back to real MP4 clips
+    # of the requested length.
+    videos_to_serve: deque = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -270,6 +276,12 @@ class FakeProviderServer:
     def _next_image(self) -> bytes:
         with self._lock:
             return self.images_to_serve.popleft() if self.images_to_serve else b""
+
+    def _next_video(self, inputs: dict) -> bytes:
+        with self._lock:
+            if self.videos_to_serve:
+                return self.videos_to_serve.popleft()
+        return mp4_clip(requested_seconds(inputs))
 
     def _next_fault(self) -> str:
         with self._lock:
@@ -388,12 +400,15 @@ class _Handler(BaseHTTPRequestHandler):
             ready_at=time.monotonic() + self.fake.latency,
             as_list=bool(version),  # version-pinned community models return a list here
             reset_download=fault == "reset",
-            image=self.fake._next_image()
-            or png_image(
+        )
+        if contract.output == "video":
+            prediction.image = self.fake._next_video(inputs)
+            prediction.extension, prediction.content_type = "mp4", "video/mp4"
+        else:
+            prediction.image = self.fake._next_image() or png_image(
                 _scaled(_replicate_size(inputs), self.fake.output_megapixels),
                 seed=inputs.get("seed"),
-            ),
-        )
+            )
         if fault in REPLICATE_FAILURES:
             prediction.status, prediction.error = "failed", REPLICATE_FAILURES[fault]
         record.served_image = prediction.image
@@ -421,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _prediction_json(self, prediction: _Prediction) -> dict:
         if prediction.status == "starting" and time.monotonic() >= prediction.ready_at:
             prediction.status = "succeeded"
-        file_url = f"{self.fake.url}/files/{prediction.id}.png"
+        file_url = f"{self.fake.url}/files/{prediction.id}.{prediction.extension}"
         output = None
         if prediction.status == "succeeded":
             output = [file_url] if prediction.as_list else file_url
@@ -470,11 +485,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(200, upload.data, upload.content_type)
 
     def _send_file(self, name: str) -> None:
-        prediction = self.fake._predictions.get(name.removesuffix(".png"))
+        prediction = self.fake._predictions.get(name.rsplit(".", 1)[0])
         if prediction is None:
             self._send_json(404, {"detail": "Not found."})
             return
-        self._send_bytes(200, prediction.image, "image/png", cut=prediction.reset_download)
+        self._send_bytes(
+            200, prediction.image, prediction.content_type, cut=prediction.reset_download
+        )
 
     def _version_json(self, version_id: str, *, model: str) -> dict:
         output = {"type": "array", "items": {"type": "string", "format": "uri"}}
