@@ -2,11 +2,13 @@
 
 For every routed model and every project aspect ratio, the input we would send (with as many
 references as the model takes, and a negative prompt) is validated against the endpoint's saved
-contract. A model id or endpoint with no contract, an unknown input field or a value outside an
-enum is a problem to fix before a creator pays for a call that cannot work.
+contract; so is the input of every hosted video model (takes) at each length it offers. A model
+id or endpoint with no contract, an unknown input field or a value outside an enum is a problem
+to fix before a creator pays for a call that cannot work.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -22,6 +24,7 @@ from keyframes.providers.registry import (
     route_for,
 )
 from keyframes.providers.sent_request import sent_body
+from keyframes.providers.video_registry import VIDEO_MODELS, video_input
 
 _SAMPLE_REFERENCE = ReferenceImage("a reference", b"\x89PNG", "image/png", "character")
 
@@ -46,8 +49,33 @@ def route_problems(contracts: list[Contract]) -> list[RouteProblem]:
         route = route_for(spec)
         for aspect_ratio in ASPECT_SIZES:
             problems += _request_problems(contracts, spec, host, route, aspect_ratio)
-    problems += prompt_writer_problems(contracts)
+    problems += prompt_writer_problems(contracts) + video_problems(contracts)
     return sorted(set(problems), key=str)
+
+
+def video_problems(contracts: list[Contract]) -> list[RouteProblem]:
+    """The takes' video models: the input for every length each offers, negative prompt
+    included, against the endpoint's saved schema."""
+    problems = []
+    for spec in VIDEO_MODELS.values():
+        if spec.provider == "local":
+            continue
+        contract = contract_for(contracts, host=spec.provider, endpoint=spec.endpoint)
+        if contract is None:
+            message = f"no saved {spec.provider} schema"
+            problems.append(RouteProblem(spec.key, spec.endpoint, message))
+            continue
+        for seconds in spec.durations:
+            body = video_input(
+                spec,
+                prompt="She turns to the window.",
+                negative_prompt="blurry",
+                seconds=Decimal(seconds),
+                image_url="https://example.com/first-frame.png",
+            )
+            found = violations(contract.schema, body, path="input")
+            problems += [RouteProblem(spec.key, spec.endpoint, v.message) for v in found]
+    return problems
 
 
 def prompt_writer_problems(contracts: list[Contract]) -> list[RouteProblem]:
