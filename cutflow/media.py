@@ -1,8 +1,9 @@
 """Serving user-uploaded and generated files from local storage.
 
-Only the image types Cutflow stores (PNG, JPEG, WebP) are shown inline. Anything else in
-storage (export archives, progress files, a stray upload) is sent as a download, so a browser
-never renders a stored file as a page; nosniff (SecurityMiddleware) stops it guessing.
+Only the image types Cutflow stores (PNG, JPEG, WebP) and takes (MP4) are shown inline.
+Anything else in storage (export archives, progress files, a stray upload) is sent as a
+download, so a browser never renders a stored file as a page; nosniff (SecurityMiddleware)
+stops it guessing.
 """
 
 from pathlib import PurePosixPath
@@ -12,9 +13,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.utils.http import content_disposition_header
 from django.views.static import serve
 
-INLINE_TYPES = {"image/png", "image/jpeg", "image/webp"}
+INLINE_TYPES = {"image/png", "image/jpeg", "image/webp", "video/mp4"}
 # Even if a file were rendered, it could run nothing and load nothing.
-MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+MEDIA_CSP = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+)
 
 
 @login_not_required

@@ -224,6 +224,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         # htmx adds a small <style> for its request indicators.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob: " + os.environ.get("CSP_IMG_SRC_EXTRA", ""),
+        # Takes (MP4) are stored where the images are.
+        "media-src 'self' " + os.environ.get("CSP_IMG_SRC_EXTRA", ""),
         "connect-src 'self'",
         "form-action 'self' https://checkout.stripe.com",
         "frame-ancestors 'none'",

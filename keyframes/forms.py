@@ -72,3 +72,24 @@ class AdditionalReferenceForm(forms.Form):
 class OverrideForm(forms.Form):
     asset = forms.IntegerField()
     variation = forms.IntegerField(required=False)  # empty: back to the asset's default
+
+
+class TakeForm(forms.Form):
+    """Starts a take; the service checks the model's own lengths and the representative."""
+
+    model = forms.CharField(max_length=40)
+    motion_prompt = forms.CharField(widget=forms.Textarea, required=False)
+    duration = forms.DecimalField(
+        min_value=1,
+        max_value=30,
+        max_digits=3,
+        decimal_places=1,
+        error_messages={
+            "invalid": "Enter the length in seconds, for example 5.",
+            "min_value": "A take lasts at least 1 second.",
+            "max_value": "A take lasts at most 30 seconds.",
+            "max_decimal_places": "Give the length in tenths of a second at most.",
+        },
+    )
+    # Rendered fresh with the form: a double submit carries the same key, so one take.
+    idempotency_key = forms.CharField(max_length=64)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("keyframes.urls.references")),
     path("", include("keyframes.urls.breakdown")),
     path("", include("keyframes.urls.review")),
+    path("", include("keyframes.urls.takes")),
 ]

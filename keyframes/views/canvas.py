@@ -150,7 +150,7 @@ def select_keyframe(request, cut_id, keyframe_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
     keyframe_actions.select_representative(cut=cut, keyframe=keyframe)
-    return canvas_response(request, cut)
+    return with_representative_changed(canvas_response(request, cut))
 
 
 @require_POST
@@ -158,7 +158,7 @@ def delete_keyframe(request, cut_id, keyframe_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     keyframe = get_object_or_404(Keyframe, pk=keyframe_id, cut=cut)
     keyframe_actions.delete_keyframe(cut=cut, keyframe=keyframe)
-    return canvas_response(request, cut)
+    return with_representative_changed(canvas_response(request, cut))
 
 
 @require_POST
@@ -184,6 +184,13 @@ def cancel_generation(request, cut_id, job_id):
     job = get_object_or_404(GenerationJob, pk=job_id, cut=cut)
     cancel_job(job=job)
     return canvas_response(request, cut)
+
+
+def with_representative_changed(response):
+    """The takes panel starts from the representative: it refreshes its form on this event."""
+    if response.status_code == 200:
+        trigger_client_event(response, "representative-changed")
+    return response
 
 
 def canvas_response(request, cut: Cut, *, upload_form: UploadKeyframeForm | None = None):

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cutflow.files import stored_image
 from cutflow.images import ingest_image
-from keyframes.models import AdditionalReference, Flight, GenerationJob, Keyframe
+from keyframes.models import AdditionalReference, Flight, GenerationJob, Keyframe, Take
 from projects.export import get_format
 from projects.export_jobs import run_export
 from tests.factories import make_asset, make_cut, make_project, make_user, png_bytes
@@ -75,6 +75,11 @@ ACCESS = {
     "keyframes:flight_detail": (["GET"], OBJECT),
     "keyframes:script_import": (["GET", "POST"], OBJECT),
     "keyframes:script_confirm": (["POST"], OBJECT),
+    "keyframes:take_list": (["GET"], OBJECT),
+    "keyframes:take_form": (["GET"], OBJECT),
+    "keyframes:start_take": (["POST"], OBJECT),
+    "keyframes:use_take": (["POST"], OBJECT),
+    "keyframes:cancel_take": (["POST"], OBJECT),
     "credits:history": (["GET"], OWN),
     "credits:checkout": (["POST"], OWN),
     "credits:checkout_success": (["GET"], OWN),
@@ -131,6 +136,26 @@ def world(db):
     with stored_image(keyframe, ingest_image(io.BytesIO(png_bytes()))):
         keyframe.save()
     flight = Flight.objects.create(project=project, user=owner, options={"cuts": {}})
+    take_job = GenerationJob.objects.create(
+        kind=GenerationJob.Kind.TAKE,
+        user=owner,
+        cut=cut,
+        model_key="local-motion",
+        count=1,
+        prompt="She turns.",
+        aspect_ratio=project.aspect_ratio,
+        credits_per_image=0,
+        idempotency_key="matrix-take",
+    )
+    take = Take.objects.create(
+        cut=cut,
+        job=take_job,
+        source_keyframe=keyframe,
+        motion_prompt="She turns.",
+        model_key="local-motion",
+        duration_seconds=2,
+        aspect_ratio=project.aspect_ratio,
+    )
     export = run_export(
         project=project, export_format=get_format("csv"), token="matrix-token-0123456789abcdef"
     )
@@ -146,6 +171,7 @@ def world(db):
             "keyframe_id": keyframe.pk,
             "job_id": job.pk,
             "flight_id": flight.pk,
+            "take_id": take.pk,
             "format_key": "csv",
             "token": export.token,
         },

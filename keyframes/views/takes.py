@@ -1,0 +1,111 @@
+"""The cut editor's Takes panel: the takes and their player, start one, use one, cancel one."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from credits.services import InsufficientCredits
+from cutflow.ratelimit import RateLimited, check_rate_limit
+from keyframes.forms import TakeForm
+from keyframes.job_faults import cancel_job
+from keyframes.models import Take
+from keyframes.take_panel import take_choice, takes_panel_context
+from keyframes.takes import choose_representative_take, start_take
+from projects.access import get_owned_cut
+from projects.services import CutGone
+
+PANEL = "keyframes/takes_panel.html"
+
+
+@require_GET
+def take_list(request, cut_id):
+    """Polled every few seconds while a take is on its way."""
+    cut = get_owned_cut(user=request.user, cut_id=cut_id, with_representative=False)
+    return render(request, f"{PANEL}#take-list", takes_panel_context(cut))
+
+
+@require_GET
+def take_form(request, cut_id):
+    """The form again for another model: its lengths and cost, the typed prompt kept."""
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    choice = take_choice(
+        cut,
+        model_key=request.GET.get("model", ""),
+        motion_prompt=request.GET.get("motion_prompt"),
+    )
+    return render(request, f"{PANEL}#take-form", takes_panel_context(cut, choice=choice))
+
+
+@require_POST
+def start(request, cut_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    form = TakeForm(request.POST)
+    errors, status = {}, 200
+    try:
+        check_rate_limit(user=request.user, action="take", rate=settings.GENERATION_RATE_LIMIT)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        start_take(
+            cut=cut,
+            user=request.user,
+            model_key=form.cleaned_data["model"],
+            motion_prompt=form.cleaned_data["motion_prompt"],
+            seconds=form.cleaned_data["duration"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except CutGone:
+        raise Http404("This cut was deleted.") from None
+    except InsufficientCredits as exc:
+        errors = {"credits": exc.messages}
+    except RateLimited as exc:
+        errors, status = exc.message_dict, 429
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not request.htmx:
+        for message in sum(errors.values(), []):
+            messages.error(request, message)
+        return redirect(cut)
+    # Templates cannot read "__all__": errors of no field are shown as the form's.
+    errors = {("form" if key == NON_FIELD_ERRORS else key): value for key, value in errors.items()}
+    # A refused take keeps what the creator chose and typed; a started one keeps it too,
+    # ready for another try with a fresh key.
+    choice = take_choice(
+        cut,
+        model_key=request.POST.get("model", ""),
+        motion_prompt=request.POST.get("motion_prompt", ""),
+        typed_seconds=request.POST.get("duration", ""),
+    )
+    context = takes_panel_context(cut, choice=choice, errors=errors) | {"answer": True}
+    response = render(request, f"{PANEL}#take-form", context, status=status)
+    if "credits" in errors:
+        trigger_client_event(response, "open-purchase-dialog")
+    return response
+
+
+@require_POST
+def use(request, cut_id, take_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    take = get_object_or_404(Take, pk=take_id, cut=cut)
+    errors = {}
+    try:
+        choose_representative_take(cut=cut, take=take)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not request.htmx:
+        return redirect(cut)
+    return render(request, f"{PANEL}#take-list", takes_panel_context(cut, errors=errors))
+
+
+@require_POST
+def cancel(request, cut_id, take_id):
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    take = get_object_or_404(Take.objects.select_related("job"), pk=take_id, cut=cut)
+    cancel_job(job=take.job)
+    if not request.htmx:
+        return redirect(cut)
+    context = takes_panel_context(cut) | {"refresh_badge": True}  # the refund shows at once
+    return render(request, f"{PANEL}#take-list", context)
