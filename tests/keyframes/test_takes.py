@@ -15,6 +15,7 @@ from keyframes.job_faults import cancel_job, reap_stale_jobs
 from keyframes.models import GenerationJob, Take
 from keyframes.takes import choose_representative_take, default_motion_prompt
 from projects.models import Cut
+from projects.services import delete_cut
 from tests.factories import make_cut, make_project
 from tests.keyframes.takes_setup import represent, run, take_of
 
@@ -220,3 +221,27 @@ def test_local_motion_cost_and_lengths_follow_the_registry():
     local = VIDEO_MODELS["local-motion"]
     assert local.allows(Decimal("2.5")) and not local.allows(Decimal("2.55"))
     assert not local.allows(Decimal("31"))
+
+
+def test_deleting_a_cut_removes_its_takes_files_and_keeps_the_charge_receipt(
+    creator, shot_cut, fake_provider, media_in_tmp, django_capture_on_commit_callbacks
+):
+    take = run(take_of(shot_cut, creator, model="kling-2.1", seconds="5"))
+    assert list(media_in_tmp.rglob("*.mp4"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_cut(cut=shot_cut)
+
+    assert not Take.objects.exists() and list(media_in_tmp.rglob("*.mp4")) == []
+    job = GenerationJob.objects.get(pk=take.job_id)
+    assert job.cut_id is None and job.credits_charged == 5
+    assert ledger_mismatches() == []
+
+
+def test_a_cut_with_a_take_on_its_way_cannot_be_deleted(creator, shot_cut, fake_provider):
+    take_of(shot_cut, creator, model="kling-2.1", seconds="5")
+
+    with pytest.raises(ValidationError, match="still being generated"):
+        delete_cut(cut=shot_cut)
+
+    assert Take.objects.count() == 1
