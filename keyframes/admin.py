@@ -13,6 +13,7 @@ from keyframes.models import (
     GenerationJob,
     Keyframe,
     ProviderCheck,
+    Take,
 )
 from keyframes.provider_checks import last_provider_check
 from keyframes.provider_health import provider_health
@@ -91,6 +92,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         "pk",
         "user",
         "cut",
+        "kind",
         "model_key",
         "count",
         "status",
@@ -99,7 +101,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         "ledger_refunds",
         "created_at",
     ]
-    list_filter = ["status", "model_key"]
+    list_filter = ["kind", "status", "model_key"]
     list_select_related = ["user", "cut__project"]  # a cut names its project
     search_fields = ["user__email", "cut__project__title", "idempotency_key", "prompt"]
     raw_id_fields = ["user", "cut", "flight"]
@@ -155,6 +157,16 @@ class KeyframeAdmin(admin.ModelAdmin):
     list_select_related = ["cut__project"]
     search_fields = ["cut__project__title", "cut__project__owner__email", "sha256"]
     raw_id_fields = ["cut", "job"]
+
+
+@admin.register(Take)
+class TakeAdmin(admin.ModelAdmin):
+    list_display = ["pk", "cut", "model_key", "duration_seconds", "status", "is_representative"]
+    list_filter = ["status", "model_key"]
+    list_select_related = ["cut__project"]
+    search_fields = ["cut__project__title", "cut__project__owner__email", "motion_prompt"]
+    raw_id_fields = ["cut", "job", "source_keyframe"]
+    readonly_fields = ["video", "width", "height", "byte_size", "created_at"]
 
 
 @admin.register(AdditionalReference)

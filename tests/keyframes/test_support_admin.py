@@ -11,6 +11,7 @@ from keyframes.generation import start_generation
 from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob
 from tests.factories import make_cut, make_project, make_user
+from tests.keyframes.takes_setup import run, take_of
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,23 @@ def test_the_last_provider_check_is_shown_on_the_jobs_page(staff_client, setting
     assert "Offline provider check of" in html
     assert "found 1 problem(s): recraft-v3 (recraft-ai/recraft-v3)" in html
     assert "Additional property colour is not allowed" in html
+
+
+def test_support_finds_a_failed_take_and_its_refunded_job(
+    fake_provider, staff_client, creator, shot_cut
+):
+    fake_provider.fail_next(1, "server_error")
+    take = run(take_of(shot_cut, creator, model="kling-2.1", seconds="5"))
+
+    takes_page = staff_client.get(reverse("admin:keyframes_take_changelist")).content.decode()
+    jobs_page = staff_client.get(
+        reverse("admin:keyframes_generationjob_changelist"), {"kind": "take"}
+    ).content.decode()
+    job_page = staff_client.get(
+        reverse("admin:keyframes_generationjob_change", args=[take.job_id])
+    ).content.decode()
+
+    assert "kling-2.1" in takes_page and "Failed" in takes_page
+    assert f">{take.job_id}<" in jobs_page
+    assert "kwaivgi/kling-v2.1" in job_page  # what was sent, kept for support
+    assert "HTTP 500" in job_page
