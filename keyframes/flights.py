@@ -217,7 +217,9 @@ def cuts_with_keyframes_from(flight: Flight) -> set[int]:
 
 def generating_cut_ids(project: Project) -> set[int]:
     jobs = GenerationJob.objects.filter(
-        cut__project=project, status__in=GenerationJob.ACTIVE_STATUSES
+        cut__project=project,
+        kind=GenerationJob.Kind.IMAGES,  # a take on its way leaves the keyframes alone
+        status__in=GenerationJob.ACTIVE_STATUSES,
     )
     return set(jobs.values_list("cut_id", flat=True))
 

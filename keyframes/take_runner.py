@@ -69,7 +69,7 @@ def wait_for_slot(candidate: Candidate, *, provider: str) -> bool:
 def made_video(spec: VideoModelSpec, job: GenerationJob) -> tuple[GeneratedVideo, VideoInfo]:
     """The clip and what it holds; a clip that does not play is a bad response."""
     first_frame = load_first_frame(job)
-    seconds = Decimal(job.sent_request.get("seconds", "5"))
+    seconds = Take.objects.values_list("duration_seconds", flat=True).get(job=job)
     if spec.provider == "local":
         video = local_motion(job, first_frame, seconds)
     else:

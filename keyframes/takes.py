@@ -187,7 +187,8 @@ def create_take_job(*, cut: Cut, user, plan: TakePlan, key: str, negative_prompt
                 "sha256": keyframe.sha256,
             }
         ],
-        sent_request={"camera_movement": cut.camera_movement, "seconds": str(plan.seconds)},
+        # local-motion renders the camera move the cut had when the take started.
+        sent_request={"camera_movement": cut.camera_movement},
         # One candidate, the whole take: its refund returns everything charged.
         credits_per_image=plan.credits,
         credits_charged=plan.credits,

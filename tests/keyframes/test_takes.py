@@ -11,6 +11,7 @@ from django.utils import timezone
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
 from cutflow.video import probe_bytes
+from keyframes.flights import plan_flight
 from keyframes.job_faults import cancel_job, reap_stale_jobs
 from keyframes.models import GenerationJob, Take
 from keyframes.takes import choose_representative_take, default_motion_prompt
@@ -245,3 +246,13 @@ def test_a_cut_with_a_take_on_its_way_cannot_be_deleted(creator, shot_cut, fake_
         delete_cut(cut=shot_cut)
 
     assert Take.objects.count() == 1
+
+
+def test_an_auto_flight_still_plans_a_cut_whose_take_is_on_its_way(
+    creator, shot_cut, fake_provider
+):
+    take_of(shot_cut, creator, model="kling-2.1", seconds="5")
+
+    plan = plan_flight(project=shot_cut.project, user=creator, include_done=True)
+
+    assert [cut.skip_reason for cut in plan.cuts] == [""]
