@@ -17,7 +17,7 @@ from keyframes.models import GenerationJob, Take
 from keyframes.takes import choose_representative_take, default_motion_prompt
 from projects.models import Cut
 from projects.services import delete_cut
-from tests.factories import make_cut, make_project
+from tests.factories import make_asset, make_cut, make_project
 from tests.keyframes.takes_setup import represent, run, take_of
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,11 @@ def test_an_auto_flight_still_plans_a_cut_whose_take_is_on_its_way(
     plan = plan_flight(project=shot_cut.project, user=creator, include_done=True)
 
     assert [cut.skip_reason for cut in plan.cuts] == [""]
+
+
+def test_the_motion_prompt_writes_mentions_as_names_and_may_have_no_camera_move(creator):
+    cut = make_cut(project=make_project(owner=creator), script="@mina leaves @cafe.")
+    make_asset(project=cut.project, handle="mina", name="Mina Park")
+    make_asset(project=cut.project, handle="cafe", kind="location", name="the corner cafe")
+
+    assert default_motion_prompt(cut) == "Mina Park leaves the corner cafe."
