@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from characters.models import VariationImage
 from tests.factories import make_asset, png_bytes, upload
+from tests.fakes.videos import mp4_clip
 from tests.security.conftest import htmx
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +272,16 @@ def test_media_outside_the_media_folder_is_not_served(tmp_path):
     assert response.status_code == 400
     assert b"not for you" not in response.content
     assert client.get(f"{settings.MEDIA_URL}missing.png").status_code == 404
+
+
+def test_a_takes_video_is_served_inline_for_the_player_and_stays_inert(client):
+    clip = mp4_clip(1)
+    stored = default_storage.save("takes/abcdefghijklmnopqrstuvwx.mp4", ContentFile(clip))
+
+    response, body = fetch(client, stored)
+
+    assert response["Content-Type"] == "video/mp4"
+    assert not response.get("Content-Disposition", "").startswith("attachment")
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert "media-src 'self'" in response["Content-Security-Policy"]
+    assert body == clip
