@@ -35,6 +35,8 @@ from keyframes.providers.video_registry import VideoModelSpec, get_video_model
 
 
 def run_take(job: GenerationJob) -> None:
+    """Makes the take of a claimed job: its one candidate succeeds with a stored clip, or
+    fails and is refunded."""
     candidate = job.candidates.filter(status=Candidate.Status.PENDING).first()
     if candidate is None:
         return

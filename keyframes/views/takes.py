@@ -47,16 +47,7 @@ def start(request, cut_id):
     errors, status = {}, 200
     try:
         check_rate_limit(user=request.user, action="take", rate=settings.GENERATION_RATE_LIMIT)
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_data())
-        start_take(
-            cut=cut,
-            user=request.user,
-            model_key=form.cleaned_data["model"],
-            motion_prompt=form.cleaned_data["motion_prompt"],
-            seconds=form.cleaned_data["duration"],
-            idempotency_key=form.cleaned_data["idempotency_key"],
-        )
+        start_from_form(cut=cut, user=request.user, form=form)
     except CutGone:
         raise Http404("This cut was deleted.") from None
     except InsufficientCredits as exc:
@@ -84,6 +75,20 @@ def start(request, cut_id):
     if "credits" in errors:
         trigger_client_event(response, "open-purchase-dialog")
     return response
+
+
+def start_from_form(*, cut, user, form: TakeForm) -> Take:
+    """Checks the form, then starts the take; raises ValidationError."""
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return start_take(
+        cut=cut,
+        user=user,
+        model_key=form.cleaned_data["model"],
+        motion_prompt=form.cleaned_data["motion_prompt"],
+        seconds=form.cleaned_data["duration"],
+        idempotency_key=form.cleaned_data["idempotency_key"],
+    )
 
 
 @require_POST
