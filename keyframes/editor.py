@@ -9,7 +9,6 @@ from cutflow.fragments import cached_fragment, request_version
 from keyframes.canvas import canvas_sets, canvas_state
 from keyframes.forms import UploadKeyframeForm
 from keyframes.generate_controls import generation_controls
-from keyframes.take_panel import takes_panel_context
 from projects.models import Cut
 
 CANVAS_TEMPLATE = "keyframes/canvas.html#canvas"
@@ -18,11 +17,7 @@ CANVAS_TEMPLATE = "keyframes/canvas.html#canvas"
 def cut_editor_context(request, cut: Cut) -> dict:
     state = canvas_state(cut=cut)
     has_jobs = bool(state[0])  # every job has candidates
-    return (
-        canvas_context(request, cut, state=state)
-        | controls_context(cut, has_jobs=has_jobs)
-        | takes_panel_context(cut)
-    )
+    return canvas_context(request, cut, state=state) | controls_context(cut, has_jobs=has_jobs)
 
 
 def canvas_context(

@@ -22,6 +22,13 @@ PANEL = "keyframes/takes_panel.html"
 
 
 @require_GET
+def takes_panel(request, cut_id):
+    """The whole panel, fetched by the cut editor once the page has loaded."""
+    cut = get_owned_cut(user=request.user, cut_id=cut_id)
+    return render(request, PANEL, takes_panel_context(cut))
+
+
+@require_GET
 def take_list(request, cut_id):
     """Polled every few seconds while a take is on its way."""
     cut = get_owned_cut(user=request.user, cut_id=cut_id, with_representative=False)

@@ -33,7 +33,11 @@ def start_form(cut, **fields):
 def test_the_editor_offers_takes_with_a_suggested_prompt_and_the_cut_length(
     director_client, shot_cut
 ):
-    page = director_client.get(shot_cut.get_absolute_url()).content.decode()
+    editor = director_client.get(shot_cut.get_absolute_url()).content.decode()
+    panel_url = reverse("keyframes:takes_panel", args=[shot_cut.pk])
+    assert f'hx-get="{panel_url}" hx-trigger="load"' in editor  # fetched once the page shows
+
+    page = director_client.get(panel_url, **HTMX).content.decode()
 
     assert 'id="takes-panel"' in page
     assert "Mina turns to the window. The camera pushes in slowly." in page
@@ -125,6 +129,7 @@ def test_a_stranger_gets_404_for_every_take_address(client, creator, shot_cut):
     take = run(take_of(shot_cut, creator))
     client.force_login(make_user(email="stranger@example.com", credits=100))
     urls = [
+        ("get", reverse("keyframes:takes_panel", args=[shot_cut.pk])),
         ("get", reverse("keyframes:take_list", args=[shot_cut.pk])),
         ("get", reverse("keyframes:take_form", args=[shot_cut.pk])),
         ("post", reverse("keyframes:start_take", args=[shot_cut.pk])),

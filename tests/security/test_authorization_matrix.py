@@ -75,6 +75,7 @@ ACCESS = {
     "keyframes:flight_detail": (["GET"], OBJECT),
     "keyframes:script_import": (["GET", "POST"], OBJECT),
     "keyframes:script_confirm": (["POST"], OBJECT),
+    "keyframes:takes_panel": (["GET"], OBJECT),
     "keyframes:take_list": (["GET"], OBJECT),
     "keyframes:take_form": (["GET"], OBJECT),
     "keyframes:start_take": (["POST"], OBJECT),
