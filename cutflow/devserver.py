@@ -4,11 +4,15 @@ one TERM, every time.
 Each child runs in a session of its own, so a signal sent to the terminal's process group
 (Ctrl-C) or to make's group (TERM) reaches only this launcher, which passes it on once. The
 old shell trap let the worker get the signal twice, directly and again from the trap, and
-django-q's cluster could then hang at "stopping"."""
+django-q's cluster could then hang at "stopping".
+
+The worker starts only once the web server accepts connections: both load Django, and on a
+small machine the worker's start would otherwise delay the first page."""
 
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +22,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Long enough for a worker to finish a draft image; a stuck one is killed after it.
 STOP_GRACE_SECONDS = 20
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# A web server that has not answered by then is slow, not gone: the worker starts anyway.
+WEB_WAIT_SECONDS = 120
 
 
 class Child:
@@ -58,11 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     received: list[int] = []
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: received.append(signum))
-    children = [
-        Child(["qcluster"], whole_group=False),
-        Child(["runserver", addrport], whole_group=True),
-    ]
-    while not received and all(child.process.poll() is None for child in children):
+    say("Starting the web server (it checks the project first)")
+    web = Child(["runserver", addrport], whole_group=True)
+    children = [web]
+    deadline = time.monotonic() + WEB_WAIT_SECONDS
+    while running(children, received) and not answers(addrport):
+        if time.monotonic() > deadline:
+            say("The web server has not answered yet; starting the worker anyway")
+            break
+        time.sleep(0.1)
+    if running(children, received):
+        say(f"The web server answers at http://{addrport}/ ; starting the worker")
+        children.insert(0, Child(["qcluster"], whole_group=False))
+    while running(children, received):
         time.sleep(0.2)
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)  # one Ctrl-C is enough; a second changes nothing
@@ -72,6 +86,23 @@ def main(argv: list[str] | None = None) -> int:
     for child in children:
         child.finish(deadline)
     return 0 if received else 1
+
+
+def running(children: list[Child], received: list[int]) -> bool:
+    return not received and all(child.process.poll() is None for child in children)
+
+
+def answers(addrport: str) -> bool:
+    host, _, port = addrport.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
 
 
 if __name__ == "__main__":

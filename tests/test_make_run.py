@@ -1,6 +1,7 @@
-"""`make run` stops the web server and the worker on one Ctrl-C or one TERM sent to its
-process group, and leaves no process behind. Its processes share the test's PostgreSQL
-database, as a worker shares the web process's database."""
+"""`make run` prepares the database and the demo in one process, starts the worker only once
+the web server answers, and stops both on one Ctrl-C or one TERM sent to its process group,
+leaving no process behind. The launcher's processes share the test's PostgreSQL database, as
+a worker shares the web process's database."""
 
 import os
 import signal
@@ -16,8 +17,8 @@ import pytest
 from django.conf import settings
 
 from tests.security.test_worker_faults import database_url
+from tests.test_migrations import manage
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -60,7 +61,29 @@ def serving(url: str) -> bool:
     return True
 
 
+def web_server_answers_before_any_worker_starts(url: str, marker: str) -> None:
+    """Waits for the first answer. The processes are listed before each try: a worker seen
+    then, while the server still did not answer after it, was started too early."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        worker_seen = any(b"qcluster" in command_line(pid) for pid in processes_marked(marker))
+        if serving(url):
+            return
+        assert not worker_seen, "the worker started before the web server answered"
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the server")
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "Ctrl-C"])
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
     marker = uuid4().hex
     port = free_port()
@@ -83,7 +106,7 @@ def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
         start_new_session=True,
     )
     try:
-        wait_for(lambda: serving(f"http://127.0.0.1:{port}/"), timeout=120, what="the server")
+        web_server_answers_before_any_worker_starts(f"http://127.0.0.1:{port}/", marker)
         wait_for(lambda: len(processes_marked(marker)) >= 4, timeout=60, what="the worker")
 
         os.killpg(launcher.pid, signum)
@@ -94,4 +117,25 @@ def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
         for pid in processes_marked(marker):
             os.kill(pid, signal.SIGKILL)
         log.close()
-    assert "did not stop in time" not in (tmp_path / "run.log").read_text(errors="replace")
+    output = (tmp_path / "run.log").read_text(errors="replace")
+    assert "did not stop in time" not in output
+    assert f"==> The web server answers at http://127.0.0.1:{port}/ ; starting the worker" in output
+
+
+@pytest.mark.runs_long
+def test_prepare_sets_up_an_empty_database_with_the_demo_and_says_each_step(tmp_path):
+    database = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
+
+    first = manage("prepare", database_url=database, tmp_path=tmp_path)
+    again = manage("prepare", database_url=database, tmp_path=tmp_path)
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    steps = [line for line in first.stdout.splitlines() if line.startswith("==> ")]
+    assert steps[0].startswith("==> Preparing the database: applying ")
+    assert steps[1] == "==> Loading the demo project"
+    assert "demo@cutflow.local / password: cutflow-demo" in first.stdout
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "==> The database is up to date" in again.stdout
+    assert "nothing changed" in again.stdout
+    applied = manage("migrate", "--check", database_url=database, tmp_path=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
