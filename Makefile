@@ -18,10 +18,8 @@ install: $(STAMP)
 
 run: export DEBUG ?= 1
 run: install
-	@echo "==> Preparing the database (creating its tables takes a little while the first time)"
-	$(PY) manage.py migrate --noinput
-	@echo "==> Loading the demo project"
-	$(PY) manage.py demo
+	@echo "==> Loading Django to prepare the database and the demo"
+	@$(PY) manage.py prepare
 	@echo "==> Cutflow is starting at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the worker)"
 	@$(PY) -m cutflow.devserver 127.0.0.1:$(PORT)
 
