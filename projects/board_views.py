@@ -1,10 +1,8 @@
 """The board page: the storyboard's cards, reordered by drag or keyboard."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import services
 from projects.access import get_owned_project
 from projects.board import board_cards
 from projects.forms import ReorderForm
@@ -19,15 +17,7 @@ def board(request, project_id):
 @require_POST
 def board_reorder(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
-    form = ReorderForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            services.reorder_cuts(project=project, ordered_ids=form.cleaned_data["order"])
-        except ValidationError as exc:
-            error = exc.messages[0]
-    else:
-        error = form.errors["order"][0]
+    error = ReorderForm(request.POST).save(project)
     context = board_context(project) | {"board_error": error}
     if request.htmx:
         # htmx swaps only a 200: the cards go back to the saved order, with the message.

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from projects.models import Project
+from projects.services import reorder_cuts
 
 # Invisible characters (escape codes, bells, backspaces) that pasting can bring along; tabs and
 # line breaks are fine. NUL is refused by Django's own CharField validator.
@@ -92,3 +93,13 @@ class ReorderForm(forms.Form):
             return [int(part) for part in self.cleaned_data["order"].split(",") if part]
         except ValueError as exc:
             raise forms.ValidationError("The order must be a list of cut numbers.") from exc
+
+    def save(self, project: Project) -> str:
+        """Stores the posted order; returns what to tell the creator instead ("" once saved)."""
+        if not self.is_valid():
+            return self.errors["order"][0]
+        try:
+            reorder_cuts(project=project, ordered_ids=self.cleaned_data["order"])
+        except ValidationError as exc:
+            return exc.messages[0]
+        return ""

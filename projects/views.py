@@ -86,15 +86,7 @@ def cut_add(request, project_id):
 @require_POST
 def cut_reorder(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
-    form = ReorderForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            services.reorder_cuts(project=project, ordered_ids=form.cleaned_data["order"])
-        except ValidationError as exc:
-            error = exc.messages[0]
-    else:
-        error = form.errors["order"][0]
+    error = ReorderForm(request.POST).save(project)
     return render_cut_list(request, project, None, error=error)
 
 
