@@ -15,8 +15,7 @@ from keyframes.models import (
     ProviderCheck,
     Take,
 )
-from keyframes.provider_checks import last_provider_check
-from keyframes.provider_health import provider_health
+from keyframes.provider_health import last_provider_check, provider_health
 from keyframes.providers.registry import MODELS, unavailable_reason
 
 

@@ -20,7 +20,3 @@ def check_providers(*, contracts_dir: Path, live: bool = False) -> ProviderCheck
     if live:
         problems += live_problems(contracts, prompt_writer_model=settings.PROMPT_WRITER_MODEL)
     return ProviderCheck.objects.create(live=live, problems=problems)
-
-
-def last_provider_check() -> ProviderCheck | None:
-    return ProviderCheck.objects.first()

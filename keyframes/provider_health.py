@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from keyframes.models import Candidate
+from keyframes.models import Candidate, ProviderCheck
 from keyframes.providers.registry import MODELS, provider_name_for
 
 FAILING_RATE = 0.5
@@ -52,3 +52,8 @@ def provider_health(*, window: timedelta = timedelta(hours=1)) -> list[ProviderH
         ProviderHealth(provider, calls[provider], failures[provider], last_error.get(provider, ""))
         for provider in sorted(calls)
     ]
+
+
+def last_provider_check() -> ProviderCheck | None:
+    """The newest contract check (`manage.py check_providers`)."""
+    return ProviderCheck.objects.first()
