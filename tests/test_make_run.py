@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
@@ -81,10 +83,21 @@ def command_line(pid: int) -> bytes:
         return b""
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "Ctrl-C"])
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
+@dataclass
+class Launcher:
+    process: subprocess.Popen
+    url: str
+    marker: str
+    log: Path
+
+    def web_server_pids(self) -> list[int]:
+        return [pid for pid in processes_marked(self.marker) if b"runserver" in command_line(pid)]
+
+
+@pytest.fixture
+def launcher(tmp_path) -> Iterator[Launcher]:
+    """The command `make run` ends with, in a process group of its own as a terminal gives it,
+    once its web server answers."""
     marker = uuid4().hex
     port = free_port()
     env = os.environ | {
@@ -96,8 +109,7 @@ def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
         "CUTFLOW_RUN_MARKER": marker,
     }
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - closed below
-    # The command `make run` ends with, in a process group of its own as a terminal gives it.
-    launcher = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "cutflow.devserver", f"127.0.0.1:{port}"],
         cwd=BASE_DIR,
         env=env,
@@ -106,20 +118,54 @@ def test_one_signal_to_the_process_group_stops_everything(tmp_path, signum):
         start_new_session=True,
     )
     try:
-        web_server_answers_before_any_worker_starts(f"http://127.0.0.1:{port}/", marker)
-        wait_for(lambda: len(processes_marked(marker)) >= 4, timeout=60, what="the worker")
-
-        os.killpg(launcher.pid, signum)
-
-        assert launcher.wait(timeout=60) == 0
-        wait_for(lambda: not processes_marked(marker), timeout=30, what="every process to end")
+        url = f"http://127.0.0.1:{port}/"
+        web_server_answers_before_any_worker_starts(url, marker)
+        yield Launcher(process, url, marker, tmp_path / "run.log")
     finally:
         for pid in processes_marked(marker):
             os.kill(pid, signal.SIGKILL)
         log.close()
-    output = (tmp_path / "run.log").read_text(errors="replace")
+
+
+def stop_and_check_nothing_is_left(launcher: Launcher, signum: int) -> str:
+    os.killpg(launcher.process.pid, signum)
+
+    assert launcher.process.wait(timeout=60) == 0
+    wait_for(lambda: not processes_marked(launcher.marker), timeout=30, what="every process to end")
+    output = launcher.log.read_text(errors="replace")
     assert "did not stop in time" not in output
-    assert f"==> The web server answers at http://127.0.0.1:{port}/ ; starting the worker" in output
+    return output
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "Ctrl-C"])
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_signal_to_the_process_group_stops_everything(launcher, signum):
+    wait_for(lambda: len(processes_marked(launcher.marker)) >= 4, timeout=60, what="the worker")
+
+    output = stop_and_check_nothing_is_left(launcher, signum)
+
+    assert f"==> The web server answers at {launcher.url} ; starting the worker" in output
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_source_file_restarts_the_web_server_and_one_signal_still_stops_all(launcher):
+    """The launcher is the autoreloader's parent: it starts runserver again when it exits to
+    reload."""
+    (first,) = launcher.web_server_pids()
+    watched = BASE_DIR / "cutflow" / "urls.py"
+
+    def saved_and_restarted() -> bool:
+        # What saving in an editor does; again each time, as the reloader may not have taken
+        # its first look at the file yet (it only compares with what it saw before).
+        os.utime(watched)
+        return launcher.web_server_pids() not in ([], [first])
+
+    wait_for(saved_and_restarted, timeout=60, what="a restart")
+    wait_for(lambda: serving(launcher.url), timeout=120, what="the restarted server")
+    output = stop_and_check_nothing_is_left(launcher, signal.SIGTERM)
+    assert "urls.py changed, reloading." in output
 
 
 @pytest.mark.runs_long
