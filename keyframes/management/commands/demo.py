@@ -2,6 +2,7 @@ import getpass
 import io
 import secrets
 import sys
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,88 +22,77 @@ DEMO_PASSWORD = "cutflow-demo"
 DEMO_TITLE = "Rainy Day at Cafe Lune"
 DEMO_CREDITS = 500
 
-CHARACTERS = [
-    {
-        "handle": "Seohee",
-        "name": "Seohee",
-        "description": "A woman in her twenties with a short black bob and round glasses.",
-        "variations": [
-            (
-                "Casual",
-                "Cream knit sweater and denim",
-                dict(
-                    skin=(241, 214, 189),
-                    hair=(30, 28, 32),
-                    outfit=(236, 224, 200),
-                    accent=(200, 90, 60),
-                ),
-            ),
-            (
-                "Raincoat",
-                "Yellow raincoat, hood down",
-                dict(
-                    skin=(241, 214, 189),
-                    hair=(30, 28, 32),
-                    outfit=(246, 196, 48),
-                    accent=(60, 60, 70),
-                ),
-            ),
+
+@dataclass(frozen=True)
+class DemoAsset:
+    kind: str
+    handle: str
+    name: str
+    description: str
+    # Each variation: its name, its description and the keyword arguments of its picture.
+    variations: tuple[tuple[str, str, dict], ...]
+
+
+def character(handle, description, *, skin, hair, outfits) -> DemoAsset:
+    """A character drawn in each outfit: (variation name, description, outfit, accent)."""
+    variations = tuple(
+        (name, text, dict(skin=skin, hair=hair, outfit=outfit, accent=accent))
+        for name, text, outfit, accent in outfits
+    )
+    return DemoAsset(Asset.Kind.CHARACTER, handle, handle, description, variations)
+
+
+def location(handle, name, description, *, variation, text, **colours) -> DemoAsset:
+    return DemoAsset(Asset.Kind.LOCATION, handle, name, description, ((variation, text, colours),))
+
+
+ASSETS = [
+    character(
+        "Seohee",
+        "A woman in her twenties with a short black bob and round glasses.",
+        skin=(241, 214, 189),
+        hair=(30, 28, 32),
+        outfits=[
+            ("Casual", "Cream knit sweater and denim", (236, 224, 200), (200, 90, 60)),
+            ("Raincoat", "Yellow raincoat, hood down", (246, 196, 48), (60, 60, 70)),
         ],
-    },
-    {
-        "handle": "Jake",
-        "name": "Jake",
-        "description": "A tall barista in his thirties with curly brown hair and a trimmed beard.",
-        "variations": [
-            (
-                "Apron",
-                "Dark green apron over a white shirt",
-                dict(
-                    skin=(224, 180, 150),
-                    hair=(96, 62, 38),
-                    outfit=(40, 92, 66),
-                    accent=(240, 240, 240),
-                ),
-            ),
-            (
-                "Off duty",
-                "Grey hoodie and a beanie",
-                dict(
-                    skin=(224, 180, 150),
-                    hair=(96, 62, 38),
-                    outfit=(128, 132, 140),
-                    accent=(220, 80, 80),
-                ),
-            ),
+    ),
+    character(
+        "Jake",
+        "A tall barista in his thirties with curly brown hair and a trimmed beard.",
+        skin=(224, 180, 150),
+        hair=(96, 62, 38),
+        outfits=[
+            ("Apron", "Dark green apron over a white shirt", (40, 92, 66), (240, 240, 240)),
+            ("Off duty", "Grey hoodie and a beanie", (128, 132, 140), (220, 80, 80)),
         ],
-    },
+    ),
+    location(
+        "Cafe",
+        "Cafe Lune",
+        "A small corner cafe with tall windows, warm wood and hanging plants.",
+        variation="Afternoon",
+        text="Soft daylight through the windows",
+        sky=(186, 214, 236),
+        ground=(150, 110, 80),
+        accent=(120, 80, 50),
+    ),
+    location(
+        "Street",
+        "Rainy street",
+        "A narrow street of shops with wet pavement reflecting signs.",
+        variation="Night",
+        text="Neon signs and rain at night",
+        sky=(22, 28, 60),
+        ground=(40, 44, 60),
+        accent=(70, 60, 90),
+        night=True,
+    ),
 ]
-LOCATIONS = [
-    {
-        "handle": "Cafe",
-        "name": "Cafe Lune",
-        "description": "A small corner cafe with tall windows, warm wood and hanging plants.",
-        "variations": [
-            (
-                "Afternoon",
-                "Soft daylight through the windows",
-                dict(sky=(186, 214, 236), ground=(150, 110, 80), accent=(120, 80, 50)),
-            ),
-        ],
-    },
-    {
-        "handle": "Street",
-        "name": "Rainy street",
-        "description": "A narrow street of shops with wet pavement reflecting signs.",
-        "variations": [
-            (
-                "Night",
-                "Neon signs and rain at night",
-                dict(sky=(22, 28, 60), ground=(40, 44, 60), accent=(70, 60, 90), night=True),
-            ),
-        ],
-    },
-]
+PICTURES = {
+    Asset.Kind.CHARACTER: demo_art.character_sheet,
+    Asset.Kind.LOCATION: demo_art.location_image,
+}
 SCRIPTS = [
     "Rain streaks the windows of @Cafe. @Seohee hurries in from @Street, shaking out her umbrella.",
     "@Jake looks up from the espresso machine and smiles at @Seohee.",
@@ -180,25 +170,23 @@ class Command(BaseCommand):
             quality_preset="standard",
             default_model="local-draft",
         )
-        for spec in CHARACTERS:
-            self.add_asset(project, spec, Asset.Kind.CHARACTER, demo_art.character_sheet)
-        for spec in LOCATIONS:
-            self.add_asset(project, spec, Asset.Kind.LOCATION, demo_art.location_image)
+        for spec in ASSETS:
+            self.add_asset(project, spec)
         for position, script in enumerate(SCRIPTS):
             Cut.objects.create(project=project, position=position, script=script)
         return project
 
-    def add_asset(self, project, spec, kind, draw):
+    def add_asset(self, project, spec: DemoAsset):
         asset = Asset.objects.create(
             project=project,
-            kind=kind,
-            handle=spec["handle"],
-            name=spec["name"],
-            description=spec["description"],
+            kind=spec.kind,
+            handle=spec.handle,
+            name=spec.name,
+            description=spec.description,
         )
-        for name, description, colours in spec["variations"]:
+        for name, description, picture in spec.variations:
             variation = Variation.objects.create(asset=asset, name=name, description=description)
-            art = draw(name=f"{spec['name']} · {name}", **colours)
+            art = PICTURES[spec.kind](name=f"{spec.name} · {name}", **picture)
             image = VariationImage(variation=variation, is_primary=True)
             with stored_image(image, ingest_image(io.BytesIO(art))):
                 image.save()
