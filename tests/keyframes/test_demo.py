@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from characters.models import Asset, VariationImage
-from keyframes.management.commands.demo import DEMO_EMAIL, DEMO_PASSWORD
+from keyframes.management.commands.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PASSWORD_HASH
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,29 @@ def test_demo_on_production_gets_a_password_of_its_own(settings, capsys):
     user = get_user_model().objects.get(email=DEMO_EMAIL)
     assert password != DEMO_PASSWORD and len(password) >= 16
     assert user.check_password(password) and not user.check_password(DEMO_PASSWORD)
+
+
+def test_the_demo_account_signs_in_with_the_published_password_on_the_default_hashers(
+    client, settings
+):
+    """The shipped hash stands in for hashing the published password at every first start."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    ]
+    call_command("demo")
+
+    response = client.post(
+        reverse("account_login"), {"login": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:list")
+    assert get_user_model().objects.get(email=DEMO_EMAIL).password == DEMO_PASSWORD_HASH
+
+
+def test_a_site_hashing_otherwise_gets_the_demo_password_hashed_its_own_way():
+    call_command("demo")  # the suite hashes with MD5 only
+
+    user = get_user_model().objects.get(email=DEMO_EMAIL)
+    assert user.password.startswith("md5$") and user.check_password(DEMO_PASSWORD)
