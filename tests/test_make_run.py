@@ -185,3 +185,28 @@ def test_prepare_sets_up_an_empty_database_with_the_demo_and_says_each_step(tmp_
     assert "nothing changed" in again.stdout
     applied = manage("migrate", "--check", database_url=database, tmp_path=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
+
+
+def test_starting_django_imports_no_image_provider_sdk(tmp_path):
+    """Every process `make run` starts loads Django, its URLconf and its checks; the provider
+    SDKs wait for the first call to their provider (google-genai alone costs a third of a
+    Django start)."""
+    script = (
+        "import sys, django; django.setup(); from django.core import checks; checks.run_checks();"
+        "print(sorted(name for name in sys.modules if name.startswith(SDKS)))"
+    )
+    sdks = ("google.genai", "replicate", "fal_client")
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "cutflow.settings", "DEBUG": "1"}
+    env |= {"CUTFLOW_VAR_DIR": str(tmp_path)}
+
+    run = subprocess.run(
+        [sys.executable, "-c", f"SDKS = {sdks!r}; {script}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

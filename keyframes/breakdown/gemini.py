@@ -4,19 +4,19 @@ The script is creator data: it reaches Gemini only between <script> delimiters, 
 instruction to treat it as data, and the answer is checked and settled like the offline one.
 """
 
+from __future__ import annotations
+
 import json
 import re
 
 import httpx
 import pydantic
 from django.conf import settings
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from keyframes.breakdown.linking import KnownAsset
 from keyframes.breakdown.proposal import Breakdown, BreakdownDraft
 from keyframes.providers.gemini_provider import http_options
+from keyframes.providers.lazy_sdk import genai, genai_errors, genai_types
 
 SYSTEM_INSTRUCTION = """\
 You break a film or storyboard script down into shots for a storyboard.

@@ -4,6 +4,8 @@ References travel as inline image parts. With more than one, a short text part b
 image says what it shows ("Image 2: the location @Cafe"); the prompt is the last part.
 """
 
+from __future__ import annotations
+
 import functools
 import json
 from collections.abc import Iterator
@@ -12,8 +14,6 @@ from contextlib import contextmanager
 import httpx
 import pydantic
 from django.conf import settings
-from google import genai
-from google.genai import errors, types
 
 from keyframes.providers.base import (
     CandidateRequest,
@@ -28,23 +28,28 @@ from keyframes.providers.base import (
     needs_reference_labels,
     seconds_mentioned,
 )
+from keyframes.providers.lazy_sdk import genai
+from keyframes.providers.lazy_sdk import genai_errors as errors
+from keyframes.providers.lazy_sdk import genai_types as types
 from keyframes.providers.registry import ModelSpec, route_for
 
 GEMINI_API_VERSION = "v1beta"
 
+# Members of google-genai's FinishReason, by name: a member equals its name, and naming them
+# here leaves the SDK unimported until a call.
 REFUSAL_REASONS = frozenset(
     {
-        types.FinishReason.SAFETY,
-        types.FinishReason.PROHIBITED_CONTENT,
-        types.FinishReason.BLOCKLIST,
-        types.FinishReason.SPII,
-        types.FinishReason.IMAGE_SAFETY,
-        types.FinishReason.IMAGE_PROHIBITED_CONTENT,
-        types.FinishReason.IMAGE_RECITATION,
+        "SAFETY",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
     }
 )
 # The model stopped without an image and without naming a rule.
-NO_IMAGE_REASONS = frozenset({types.FinishReason.IMAGE_OTHER, types.FinishReason.NO_IMAGE})
+NO_IMAGE_REASONS = frozenset({"IMAGE_OTHER", "NO_IMAGE"})
 
 
 class GeminiProvider(KeyedProvider):

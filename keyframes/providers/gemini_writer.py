@@ -1,16 +1,16 @@
 """The Gemini prompt writer: a structured shot (JSON) from a script kept inside delimiters."""
 
+from __future__ import annotations
+
 import json
 import re
 
 import httpx
 import pydantic
 from django.conf import settings
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from keyframes.providers.gemini_provider import http_options
+from keyframes.providers.lazy_sdk import genai, genai_errors, genai_types
 from keyframes.providers.mention_keeping import keep_mentions
 from keyframes.providers.prompt_brief import (
     PROMPT_MAX_CHARS,
