@@ -18,8 +18,8 @@ class Command(BaseCommand):
         self.say("Loading the demo project")
         call_command("demo", stdout=self.stdout, stderr=self.stderr)
         # This process ends here. Its exit would otherwise run full garbage collections over
-        # everything Django, the migrations and the SDKs loaded (a third of a second or more,
-        # before the web server can start); nothing of ours is left to collect.
+        # everything Django and the migrations loaded (a third of a second or more, before the
+        # web server can start); nothing of ours is left to collect.
         gc.freeze()
 
     def migrate(self) -> None:
