@@ -21,7 +21,7 @@ run: install
 	@echo "==> Loading Django to prepare the database and the demo"
 	@$(PY) manage.py prepare
 	@echo "==> Cutflow is starting at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the worker)"
-	@$(PY) -m cutflow.devserver 127.0.0.1:$(PORT)
+	@$(PY) -m cutflow.devserver --checked 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -61,13 +61,17 @@ class WebServer(Child):
     that child exits with the reload code; doing the same here saves a Django start (a
     second or more) before the first page, and a process."""
 
-    def __init__(self, addrport: str):
+    def __init__(self, addrport: str, *, checked: bool):
         # RUN_MAIN and exit code 3 are django.utils.autoreload's protocol between the two.
         env = os.environ | {"RUN_MAIN": "true"}
-        super().__init__(["runserver", addrport], whole_group=True, env=env)
+        # Checks that passed a moment ago are not run again; after a reload they are.
+        first = ["--skip-checks"] if checked else []
+        super().__init__(["runserver", addrport, *first], whole_group=True, env=env)
+        self.reload_command = self.command[: len(self.command) - len(first)]
 
     def alive(self) -> bool:
         if self.process.poll() == RELOAD_EXIT_CODE:  # a watched file changed
+            self.command = self.reload_command
             self.process = self.start()
         return super().alive()
 
@@ -85,12 +89,18 @@ def signal_process(pid: int, signum: int, *, whole_group: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-    addrport = parser.parse_args(argv).addrport
+    parser.add_argument(
+        "--checked",
+        action="store_true",
+        help="the system checks have just passed (make run's prepare step): skip them once",
+    )
+    args = parser.parse_args(argv)
+    addrport = args.addrport
     received: list[int] = []
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda signum, frame: received.append(signum))
-    say("Starting the web server (it checks the project first)")
-    children: list[Child] = [WebServer(addrport)]
+    say("Starting the web server")
+    children: list[Child] = [WebServer(addrport, checked=args.checked)]
     deadline = time.monotonic() + WEB_WAIT_SECONDS
     while running(children, received) and not answers(addrport):
         if time.monotonic() > deadline:

@@ -95,7 +95,12 @@ class Launcher:
 
 
 @pytest.fixture
-def launcher(tmp_path) -> Iterator[Launcher]:
+def launcher_options() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def launcher(tmp_path, launcher_options) -> Iterator[Launcher]:
     """The command `make run` ends with, in a process group of its own as a terminal gives it,
     once its web server answers."""
     marker = uuid4().hex
@@ -110,7 +115,7 @@ def launcher(tmp_path) -> Iterator[Launcher]:
     }
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "cutflow.devserver", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "cutflow.devserver", *launcher_options, f"127.0.0.1:{port}"],
         cwd=BASE_DIR,
         env=env,
         stdout=log,
@@ -146,13 +151,17 @@ def test_one_signal_to_the_process_group_stops_everything(launcher, signum):
     output = stop_and_check_nothing_is_left(launcher, signum)
 
     assert f"==> The web server answers at {launcher.url} ; starting the worker" in output
+    assert "System check identified no issues" in output  # not told they just passed
 
 
+@pytest.mark.parametrize("launcher_options", [["--checked"]])  # as make run starts it
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_changed_source_file_restarts_the_web_server_and_one_signal_still_stops_all(launcher):
     """The launcher is the autoreloader's parent: it starts runserver again when it exits to
-    reload."""
+    reload. The system checks `make run` ran just before are skipped once, then run again on
+    each reload."""
+    assert "Performing system checks" not in launcher.log.read_text()
     (first,) = launcher.web_server_pids()
     watched = BASE_DIR / "cutflow" / "urls.py"
 
@@ -166,6 +175,8 @@ def test_a_changed_source_file_restarts_the_web_server_and_one_signal_still_stop
     wait_for(lambda: serving(launcher.url), timeout=120, what="the restarted server")
     output = stop_and_check_nothing_is_left(launcher, signal.SIGTERM)
     assert "urls.py changed, reloading." in output
+    reloaded = output.split("urls.py changed, reloading.", 1)[1]
+    assert "System check identified no issues" in reloaded
 
 
 @pytest.mark.runs_long
