@@ -101,14 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda signum, frame: received.append(signum))
     say("Starting the web server")
     children: list[Child] = [WebServer(addrport, checked=args.checked)]
-    deadline = time.monotonic() + WEB_WAIT_SECONDS
-    while running(children, received) and not answers(addrport):
-        if time.monotonic() > deadline:
-            say("The web server has not answered yet; starting the worker anyway")
-            break
-        time.sleep(0.1)
+    answered = web_server_answered(children, received, addrport)
     if running(children, received):
-        say(f"The web server answers at http://{addrport}/ ; starting the worker")
+        if answered:
+            say(f"The web server answers at http://{addrport}/ ; starting the worker")
+        else:
+            say("The web server has not answered yet; starting the worker anyway")
         children.insert(0, Child(["qcluster"], whole_group=False))
     while running(children, received):
         time.sleep(0.2)
@@ -124,6 +122,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def running(children: list[Child], received: list[int]) -> bool:
     return not received and all(child.alive() for child in children)
+
+
+def web_server_answered(children: list[Child], received: list[int], addrport: str) -> bool:
+    deadline = time.monotonic() + WEB_WAIT_SECONDS
+    while running(children, received) and time.monotonic() < deadline:
+        if answers(addrport):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def answers(addrport: str) -> bool:
