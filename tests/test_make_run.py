@@ -1,7 +1,7 @@
 """`make run` prepares the database and the demo in one process, starts the worker only once
 the web server answers, restarts the web server when a source file changes, and stops both on
-one Ctrl-C or one TERM sent to its process group, leaving no process behind. The launcher's processes share the test's PostgreSQL database, as
-a worker shares the web process's database."""
+one Ctrl-C or one TERM sent to its process group, leaving no process behind. The launcher's
+processes share the test's PostgreSQL database, as a worker shares the web process's database."""
 
 import os
 import signal
