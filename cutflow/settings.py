@@ -243,6 +243,8 @@ USE_TZ = True
 # --- Image providers ----------------------------------------------------------
 REPLICATE_API_TOKEN = os.environ.get("REPLICATE_API_TOKEN", "")
 REPLICATE_BASE_URL = os.environ.get("REPLICATE_BASE_URL", "https://api.replicate.com/v1")
+# A prediction create answers at once (no `Prefer: wait`); one lost for longer is looked up.
+REPLICATE_CREATE_TIMEOUT_SECONDS = float(os.environ.get("REPLICATE_CREATE_TIMEOUT_SECONDS", "15"))
 FAL_KEY = os.environ.get("FAL_KEY", "")
 GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
 GEMINI_BASE_URL = os.environ.get("GEMINI_BASE_URL", "")

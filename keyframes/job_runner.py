@@ -25,10 +25,10 @@ from keyframes.providers.base import (
     GeneratedImage,
     ProviderError,
     ReferenceImage,
-    generate_with_retries,
 )
 from keyframes.providers.reference_prep import prepared_reference
 from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
+from keyframes.providers.retries import generate_with_retries
 from keyframes.providers.sent_request import sent_request
 from keyframes.providers.video_registry import VIDEO_MODELS
 from keyframes.take_status import settle_take

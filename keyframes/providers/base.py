@@ -1,4 +1,4 @@
-"""What every image provider takes, returns and raises, and the retry policy around them.
+"""What every image provider takes, returns and raises (the retry policy is in `retries.py`).
 
 A provider turns one `CandidateRequest` into one `GeneratedImage` (one call per candidate) or
 raises a `ProviderError` whose kind is one of a small set the rest of the app understands.
@@ -6,22 +6,17 @@ raises a `ProviderError` whose kind is one of a small set the rest of the app un
 
 import dataclasses
 import io
-import random
 import re
-import time
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from keyframes.providers.registry import ModelSpec, provider_for
+from keyframes.providers.registry import ModelSpec
 
-MAX_RETRY_DELAY_SECONDS = 60.0
 MODERATION_WORDS = (
     "nsfw",
     "flagged",
@@ -33,8 +28,6 @@ MODERATION_WORDS = (
     "prohibited",
     "moderated",
 )
-# Retrying a failed call makes a second paid request, so a provider outage is retried once.
-PROVIDER_DOWN_RETRIES = 1
 
 
 @dataclass(frozen=True)
@@ -208,6 +201,14 @@ def seconds_mentioned(text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+def retry_after_header(headers: httpx.Headers) -> float | None:
+    """The seconds a `Retry-After` header asks for (the HTTP-date form is not used by our hosts)."""
+    try:
+        return float(headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
 def from_httpx_error(error: httpx.HTTPError, *, request_id: str = "") -> ProviderError:
     """An HTTP-level failure (not an API error body) as a provider error."""
     detail = f"{type(error).__name__}: {error}"
@@ -218,52 +219,3 @@ def from_httpx_error(error: httpx.HTTPError, *, request_id: str = "") -> Provide
     if isinstance(error, httpx.DecodingError):
         return ProviderError(ErrorKind.BAD_RESPONSE, detail, request_id=request_id)
     return ProviderError(ErrorKind.PROVIDER_DOWN, detail, request_id=request_id)
-
-
-def generate_with_retries(
-    spec: ModelSpec,
-    request: CandidateRequest,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-) -> GeneratedImage:
-    """One candidate, retried when the provider is rate limited (or down, once)."""
-    provider = provider_for(spec)
-    return call_with_retries(
-        lambda: provider.generate(spec, request), sdk_retries=provider.sdk_retries, sleep=sleep
-    )
-
-
-def call_with_retries(
-    call: Callable[[], Any],
-    *,
-    sdk_retries: frozenset[ErrorKind],
-    sleep: Callable[[float], None] = time.sleep,
-) -> Any:
-    """Runs one provider call under the retry policy of `retry_delay`; `sdk_retries` are the
-    kinds the provider's SDK already retried itself."""
-    retries: Counter[ErrorKind] = Counter()
-    while True:
-        try:
-            return call()
-        except ProviderError as error:
-            if error.kind in sdk_retries:
-                raise  # the SDK spent its own retries already: one policy per provider
-            delay = retry_delay(error, retries_so_far=retries[error.kind])
-            if delay is None:
-                raise
-            retries[error.kind] += 1
-            sleep(delay)
-
-
-def retry_delay(error: ProviderError, *, retries_so_far: int) -> float | None:
-    """Seconds to wait before the next attempt, or None when this error is final."""
-    budget = {
-        ErrorKind.RATE_LIMITED: settings.PROVIDER_MAX_RETRIES,
-        ErrorKind.PROVIDER_DOWN: min(PROVIDER_DOWN_RETRIES, settings.PROVIDER_MAX_RETRIES),
-    }.get(error.kind, 0)
-    if retries_so_far >= budget:
-        return None
-    if error.retry_after is not None:
-        return min(error.retry_after, MAX_RETRY_DELAY_SECONDS)
-    backoff = settings.PROVIDER_RETRY_BASE_DELAY * 2**retries_so_far
-    return min(backoff * random.uniform(0.5, 1.5), MAX_RETRY_DELAY_SECONDS)

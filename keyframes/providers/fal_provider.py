@@ -1,12 +1,13 @@
 """Models served by fal.ai, through the official `fal-client` queue API.
 
-A candidate is submitted to the queue, its status polled until it completes (or
-`PROVIDER_TIMEOUT_SECONDS` pass, then it is cancelled), and its result image downloaded.
+A candidate is submitted to the queue, its status polled until it completes (or the
+candidate's deadline passes, then it is cancelled), and its result image downloaded.
+fal-client retries rate limits itself and cannot be told not to: hooks on its HTTP client
+count each 429 against the candidate's retry budget and stop it at the deadline.
 FLUX.2 Flash and Turbo take reference images only on their `/edit` endpoints.
 """
 
 import functools
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -26,9 +27,18 @@ from keyframes.providers.base import (
     from_httpx_error,
     image_mime_type,
     mentions_moderation,
+    retry_after_header,
 )
 from keyframes.providers.payload import decode_data_uri, json_input
 from keyframes.providers.registry import ModelSpec, Route, route_for
+from keyframes.providers.retries import (
+    candidate_deadline,
+    check_deadline,
+    cleanup_time,
+    count_sdk_rate_limit,
+    seconds_left,
+    timeouts_within_deadline,
+)
 from keyframes.providers.uploads import uploaded_url
 
 POLL_INTERVAL_SECONDS = 0.25
@@ -42,7 +52,7 @@ class FalProvider(KeyedProvider):
     key_setting = "FAL_KEY"
     family = "fal.ai"
     # fal-client retries 429, 408/409 and connection errors up to 10 times inside each call
-    # (no setting turns that off), within the call's own timeout; we add none on top.
+    # (no setting turns that off); its 429s are counted (retries.py), we add no retry on top.
     sdk_retries = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.PROVIDER_DOWN})
 
     def generate(self, spec: ModelSpec, request: CandidateRequest) -> GeneratedImage:
@@ -72,7 +82,22 @@ def _endpoint(route: Route, request: CandidateRequest) -> str:
 
 @functools.lru_cache(maxsize=8)
 def cached_client(key: str, timeout: float) -> fal_client.SyncClient:
-    return fal_client.SyncClient(key=key, default_timeout=timeout)
+    client = fal_client.SyncClient(key=key, default_timeout=timeout)
+    # The client's one HTTP client (a cached property): every queue request passes these.
+    hooks = client._client.event_hooks
+    hooks["request"].append(_within_deadline)
+    hooks["response"].append(_count_rate_limit)
+    return client
+
+
+def _within_deadline(request: httpx.Request) -> None:
+    request.extensions["timeout"] = timeouts_within_deadline(request.extensions.get("timeout"))
+
+
+def _count_rate_limit(response: httpx.Response) -> None:
+    if response.status_code == 429:
+        detail = f"HTTP 429 on {response.request.method} {response.request.url.path}"
+        count_sdk_rate_limit(detail, wait=retry_after_header(response.headers))
 
 
 def _uploaded(client: fal_client.SyncClient, route: Route, request: CandidateRequest) -> list[str]:
@@ -100,30 +125,31 @@ def queued_result(
     *,
     timeout: float | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Submits to the queue and waits for the result; cancels after ``timeout`` seconds
-    (default PROVIDER_TIMEOUT_SECONDS)."""
-    timeout = timeout or settings.PROVIDER_TIMEOUT_SECONDS
-    deadline = time.monotonic() + timeout
-    start_timeout = timeout if timeout > MIN_START_TIMEOUT_SECONDS else None
-    with translated_errors():
-        handle = client.submit(endpoint, arguments=inputs, start_timeout=start_timeout)
-    with translated_errors(request_id=handle.request_id):
-        for status in handle.iter_events(interval=POLL_INTERVAL_SECONDS):
-            if isinstance(status, fal_client.Completed):
-                break
-            if time.monotonic() >= deadline:
-                _cancel(handle)
-                raise ProviderError(
-                    ErrorKind.TIMEOUT,
-                    f"request still {type(status).__name__} after {timeout:g}s",
-                    request_id=handle.request_id,
-                )
-        return handle.request_id, handle.get(interval=POLL_INTERVAL_SECONDS)
+    """Submits to the queue and waits for the result; cancels it at the deadline of the call
+    it belongs to, or ``timeout`` seconds (default PROVIDER_TIMEOUT_SECONDS) from now when none
+    is running."""
+    with candidate_deadline(timeout):
+        left = seconds_left()
+        start_timeout = left if left > MIN_START_TIMEOUT_SECONDS else None
+        with translated_errors():
+            handle = client.submit(endpoint, arguments=inputs, start_timeout=start_timeout)
+        with translated_errors(request_id=handle.request_id):
+            for status in handle.iter_events(interval=POLL_INTERVAL_SECONDS):
+                if isinstance(status, fal_client.Completed):
+                    break
+                if seconds_left() <= POLL_INTERVAL_SECONDS:
+                    _cancel(handle)
+                    raise ProviderError(
+                        ErrorKind.TIMEOUT,
+                        f"request still {type(status).__name__} at the deadline; cancelled",
+                        request_id=handle.request_id,
+                    )
+            return handle.request_id, handle.get(interval=POLL_INTERVAL_SECONDS)
 
 
 def _cancel(handle: fal_client.SyncRequestHandle) -> None:
     # A failed cancel still times out for the creator; the queue drops abandoned requests.
-    with suppress(fal_client.FalClientError, httpx.HTTPError):
+    with cleanup_time(), suppress(fal_client.FalClientError, httpx.HTTPError, ProviderError):
         handle.cancel()
 
 
@@ -143,7 +169,8 @@ def _image_url(result: Any, *, request_id: str) -> str:
 def _download(url: str) -> bytes:
     if url.startswith("data:"):
         return decode_data_uri(url)
-    response = httpx.get(url, timeout=settings.PROVIDER_TIMEOUT_SECONDS, follow_redirects=True)
+    check_deadline()
+    response = httpx.get(url, timeout=seconds_left(), follow_redirects=True)
     response.raise_for_status()
     return response.content
 
@@ -171,7 +198,7 @@ def _from_fal_error(error: fal_client.FalClientHTTPError, *, request_id: str) ->
         return ProviderError(
             ErrorKind.RATE_LIMITED,
             detail,
-            retry_after=_retry_after(error.response_headers),
+            retry_after=retry_after_header(httpx.Headers(error.response_headers)),
             request_id=request_id,
         )
     if mentions_moderation(detail):
@@ -183,11 +210,3 @@ def _from_fal_error(error: fal_client.FalClientHTTPError, *, request_id: str) ->
     else:
         kind = ErrorKind.BAD_RESPONSE
     return ProviderError(kind, detail, request_id=request_id)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    value = {name.lower(): value for name, value in headers.items()}.get("retry-after", "")
-    try:
-        return float(value)
-    except ValueError:
-        return None

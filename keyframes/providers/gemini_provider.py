@@ -32,6 +32,7 @@ from keyframes.providers.lazy_sdk import genai
 from keyframes.providers.lazy_sdk import genai_errors as errors
 from keyframes.providers.lazy_sdk import genai_types as types
 from keyframes.providers.registry import ModelSpec, route_for
+from keyframes.providers.retries import seconds_left
 
 GEMINI_API_VERSION = "v1beta"
 
@@ -62,9 +63,13 @@ class GeminiProvider(KeyedProvider):
         request = fit_to_model(spec, request)
         contents = request_parts(request)
         client = _client()  # held here: a genai.Client closes its connections when collected
+        # A retry gets what is left of the candidate's time, not a fresh timeout.
+        config = generation_config(request).model_copy(
+            update={"http_options": types.HttpOptions(timeout=max(1, int(seconds_left() * 1000)))}
+        )
         with _translated_errors():
             response = client.models.generate_content(
-                model=route_for(spec).endpoint, contents=contents, config=generation_config(request)
+                model=route_for(spec).endpoint, contents=contents, config=config
             )
         request_id = response.response_id or ""
         data = _image_bytes(response, request_id=request_id)
@@ -120,7 +125,7 @@ def http_options(base_url: str, timeout: float) -> types.HttpOptions:
         # google-genai prefers the httpx2 fork when it is installed; an httpx transport keeps
         # it on httpx like the other SDKs, so its errors (and respx) are httpx's.
         client_args={"transport": httpx.HTTPTransport()},
-        # One retry policy per provider: ours (generate_with_retries), never the SDK's too.
+        # One retry policy per provider: ours (providers/retries.py), never the SDK's too.
         retry_options=types.HttpRetryOptions(attempts=1),
     )
 

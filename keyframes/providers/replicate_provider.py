@@ -1,16 +1,16 @@
 """Models served by Replicate, through the official `replicate` client.
 
-One prediction per candidate. The create holds for at most `CREATE_HOLD_SECONDS`
-(`Prefer: wait=1`; the client then reads for 1.5 s), so its id is in hand almost at once; the
-prediction is then polled by id until it finishes or `PROVIDER_TIMEOUT_SECONDS` have passed,
-and cancelled at that deadline so it stops costing money. A create held open for a minute that
-timed out would leave a running prediction we could not name. (`wait=False` is worse: the
-client then sends the create with no timeout at all.)
+One prediction per candidate, created without `Prefer: wait` so its id comes back at once,
+then polled by id until it finishes, and cancelled at the candidate's deadline so it stops
+costing money. A create whose answer is lost (a timeout before any id arrived) may still have
+started a prediction: it is looked up in the account's recent predictions by its exact input
+(prompt, seed and reference URLs make it ours), then followed or cancelled like any other.
 """
 
 import functools
 import io
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -36,14 +36,26 @@ from keyframes.providers.base import (
     from_httpx_error,
     image_mime_type,
     mentions_moderation,
+    retry_after_header,
     seconds_mentioned,
 )
 from keyframes.providers.payload import json_input
 from keyframes.providers.registry import ModelSpec, Route, route_for
+from keyframes.providers.retries import (
+    candidate_deadline,
+    check_deadline,
+    cleanup_time,
+    count_sdk_rate_limit,
+    seconds_left,
+    timeouts_within_deadline,
+)
 from keyframes.providers.uploads import uploaded_url
 
 FINISHED = ("succeeded", "failed", "canceled")
-CREATE_HOLD_SECONDS = 1
+# The client retries these methods itself when answered 429, 503 or 504 (RetryTransport).
+SDK_RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+# How many times a lost create is looked for; the list may lag the create by a moment.
+FIND_ATTEMPTS = 2
 # A face model whose detector found no face fails with this (IP-Adapter Face ID's IndexError).
 NO_FACE_ERRORS = ("IndexError", "list index out of range", "no face")
 DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600.0  # when a file comes back without expires_at
@@ -113,41 +125,125 @@ def shared_client() -> replicate.Client:
 
 @functools.lru_cache(maxsize=8)
 def _cached_client(api_token: str, base_url: str, timeout: float) -> replicate.Client:
-    return replicate.Client(api_token=api_token, base_url=base_url, timeout=httpx.Timeout(timeout))
+    return replicate.Client(
+        api_token=api_token,
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        transport=_CandidateTransport(httpx.HTTPTransport()),
+    )
+
+
+class _CandidateTransport(httpx.BaseTransport):
+    """Under the client's own retrying transport, so it sees every attempt: none goes out
+    after the candidate's deadline, each has a timeout within it (the client sends a create
+    without `Prefer: wait` with no timeout at all), and each 429 the client would retry is
+    counted against the candidate's retry budget."""
+
+    def __init__(self, wrapped: httpx.BaseTransport) -> None:
+        self._wrapped = wrapped
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        creates = request.method == "POST" and request.url.path.endswith("/predictions")
+        request.extensions["timeout"] = timeouts_within_deadline(
+            request.extensions.get("timeout"),
+            at_most=settings.REPLICATE_CREATE_TIMEOUT_SECONDS if creates else None,
+        )
+        response = self._wrapped.handle_request(request)
+        if response.status_code == 429 and request.method in SDK_RETRIED_METHODS:
+            response.close()
+            count_sdk_rate_limit(
+                f"HTTP 429 on {request.method} {request.url.path}",
+                wait=retry_after_header(response.headers),
+            )
+        return response
+
+    def close(self) -> None:
+        self._wrapped.close()
 
 
 def finished_prediction(
     client: replicate.Client, endpoint: str, inputs: dict, *, timeout: float | None = None
 ) -> Prediction:
-    """Creates the prediction and polls it until it ends; cancels it after ``timeout``
-    seconds (default PROVIDER_TIMEOUT_SECONDS)."""
-    timeout = timeout or settings.PROVIDER_TIMEOUT_SECONDS
-    deadline = time.monotonic() + timeout
-    with translated_errors():
-        prediction = _create_prediction(client, endpoint, inputs)
-    with translated_errors(request_id=prediction.id):
-        while prediction.status not in FINISHED:
-            if time.monotonic() >= deadline:
-                detail = f"prediction still {prediction.status} after {timeout:g}s"
-                _cancel(prediction)
-                raise ProviderError(ErrorKind.TIMEOUT, detail, request_id=prediction.id)
-            time.sleep(client.poll_interval)
-            prediction.reload()
-    if prediction.status != "succeeded":
-        raise _failed_prediction_error(prediction)
+    """Creates the prediction and polls it until it ends; cancels it at the deadline of the
+    call it belongs to, or ``timeout`` seconds (default PROVIDER_TIMEOUT_SECONDS) from now when
+    none is running."""
+    with candidate_deadline(timeout):
+        prediction = _started_prediction(client, endpoint, inputs)
+        with translated_errors(request_id=prediction.id):
+            while prediction.status not in FINISHED:
+                time.sleep(max(0.0, min(client.poll_interval, seconds_left())))
+                try:
+                    check_deadline(request_id=prediction.id)
+                    prediction.reload()
+                except ProviderError as error:
+                    if error.kind is ErrorKind.TIMEOUT:
+                        _cancel(prediction)
+                        error.detail += f"; prediction still {prediction.status}, cancelled"
+                    error.request_id = error.request_id or prediction.id
+                    raise
+        if prediction.status != "succeeded":
+            raise _failed_prediction_error(prediction)
+        return prediction
+
+
+def _started_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
+    try:
+        with translated_errors():
+            prediction = _create_prediction(client, endpoint, inputs)
+    except ProviderError as error:
+        if error.kind is not ErrorKind.TIMEOUT:
+            raise
+        prediction = _find_lost_create(client, endpoint, inputs)
+        if prediction is None:
+            raise
+    _claim(prediction.id)
     return prediction
 
 
 def _create_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
     model, _, version = endpoint.partition(":")
     if version:  # a community model has no model endpoint, only versions
-        return client.predictions.create(version=version, input=inputs, wait=CREATE_HOLD_SECONDS)
-    return client.models.predictions.create(model=model, input=inputs, wait=CREATE_HOLD_SECONDS)
+        return client.predictions.create(version=version, input=inputs)
+    return client.models.predictions.create(model=model, input=inputs)
+
+
+def _find_lost_create(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction | None:
+    """The prediction a timed-out create started, if Replicate lists one with our input that
+    no other candidate of this process has taken (models without a seed send equal inputs)."""
+    model, _, version = endpoint.partition(":")
+    with cleanup_time():
+        for attempt in range(FIND_ATTEMPTS):
+            if attempt:
+                time.sleep(client.poll_interval)
+            with suppress(ReplicateError, httpx.HTTPError, ProviderError):
+                for prediction in client.predictions.list().results:
+                    same_model = (
+                        prediction.version == version if version else (prediction.model == model)
+                    )
+                    if same_model and prediction.input == inputs and _claim(prediction.id):
+                        return prediction
+    return None
+
+
+_claimed_ids: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first
+_claimed_guard = threading.Lock()
+CLAIMS_KEPT = 10_000
+
+
+def _claim(prediction_id: str) -> bool:
+    """True the first time an id is claimed in this process."""
+    with _claimed_guard:
+        if prediction_id in _claimed_ids:
+            return False
+        _claimed_ids[prediction_id] = None
+        if len(_claimed_ids) > CLAIMS_KEPT:
+            del _claimed_ids[next(iter(_claimed_ids))]
+        return True
 
 
 def _cancel(prediction: Prediction) -> None:
     # A failed cancel still times out for the creator; Replicate ends stuck predictions itself.
-    with suppress(ReplicateError, httpx.HTTPError):
+    with cleanup_time(), suppress(ReplicateError, httpx.HTTPError, ProviderError):
         prediction.cancel()
 
 

@@ -19,9 +19,9 @@ from keyframes.providers.base import (
     ErrorKind,
     ProviderError,
     ReferenceImage,
-    call_with_retries,
 )
 from keyframes.providers.payload import decode_data_uri
+from keyframes.providers.retries import call_with_retries
 from keyframes.providers.video_registry import VideoModelSpec, video_input
 
 # The same sentences as for images where "image" would mislead.
@@ -74,7 +74,9 @@ def generate_video(spec: VideoModelSpec, request: TakeRequest) -> GeneratedVideo
     host = HOSTS[spec.provider]
     try:
         return call_with_retries(
-            lambda: host.generate(spec, request), sdk_retries=host.provider.sdk_retries
+            lambda: host.generate(spec, request),
+            sdk_retries=host.provider.sdk_retries,
+            timeout=settings.TAKE_PROVIDER_TIMEOUT_SECONDS,
         )
     except ProviderError as error:
         raise VideoProviderError.of(error) from error

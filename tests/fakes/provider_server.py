@@ -13,7 +13,8 @@ the host's 404, an input its schema refuses Replicate's 422 or Gemini's 400 body
 
 Fault kinds: rate_limit (429 with Retry-After), server_error (500), moderation (Replicate: a
 failed prediction with an NSFW error; Gemini: finish reason SAFETY), malformed (a body that is
-not JSON), timeout (no answer for `hang_seconds`), reset (the connection closes halfway
+not JSON), timeout (no answer for `hang_seconds`), lost_create (Replicate: the prediction
+starts, but the create's answer is held for `hang_seconds`), reset (the connection closes halfway
 through the image: Replicate's file download, Gemini's response body).
 """
 
@@ -22,11 +23,13 @@ import hashlib
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +55,7 @@ FAULT_KINDS = (
     "moderation",
     "malformed",
     "timeout",
+    "lost_create",
     "reset",
     # Replicate: a failed prediction with this error text; Gemini: a candidate without image.
     "moderated",
@@ -140,6 +144,7 @@ class _Prediction:
     image: bytes = b""  # the output file: an image, or a video for an image-to-video model
     extension: str = "png"
     content_type: str = "image/png"
+    created_at: str = ""
 
 
 @dataclass
@@ -168,9 +173,12 @@ class FakeProviderServer:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._faults: deque[str] = deque()
+        self._poll_rate_limits = 0
         self._text_answers: deque[str] = deque()
         self._predictions: dict[str, _Prediction] = {}
         self._ids = itertools.count(1)
+        # Ids unique across servers, as the host's are: the client remembers ids it has seen.
+        self._id_token = secrets.token_hex(3)
         self._stopping = threading.Event()
         self._gate: threading.Barrier | None = None
         self._gate_remaining = 0
@@ -222,6 +230,12 @@ class FakeProviderServer:
         with self._lock:
             self._faults.extend([kind] * n)
 
+    def rate_limit_polls(self, n: int) -> None:
+        """The next n Replicate prediction reads (GET by id) get 429, which the `replicate`
+        client retries by itself."""
+        with self._lock:
+            self._poll_rate_limits += n
+
     def expect_concurrent(self, n: int, *, timeout: float = 10.0) -> None:
         """Hold the next n generation calls until all n have arrived (or timeout passes).
 
@@ -245,6 +259,14 @@ class FakeProviderServer:
 
     def gemini_bodies(self) -> list[dict]:
         return [r.body for r in self.generation_requests if "contents" in (r.body or {})]
+
+    @property
+    def prediction_ids(self) -> list[str]:
+        """Every prediction started, oldest first."""
+        return list(self._predictions)
+
+    def prediction_status(self, prediction_id: str) -> str:
+        return self._predictions[prediction_id].status
 
     def excess_over(self, cap: int) -> "CapExcess":
         """How far the generation calls so far went over ``cap`` calls in flight at once."""
@@ -300,7 +322,7 @@ class FakeProviderServer:
         self._stopping.wait(seconds)
 
     def _new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):04d}"
+        return f"{prefix}{self._id_token}{next(self._ids):04d}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -356,6 +378,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._create_prediction(record, model=f"{match[1]}/{match[2]}", version="")
         elif method == "POST" and _VERSION_PREDICTIONS.match(path):
             self._create_prediction(record, model="", version=record.body.get("version", ""))
+        elif method == "GET" and _VERSION_PREDICTIONS.match(path):
+            self._list_predictions()
         elif method == "GET" and (match := _PREDICTION.match(path)):
             self._show_prediction(match[1])
         elif method == "POST" and (match := _CANCEL.match(path)):
@@ -412,7 +436,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in REPLICATE_FAILURES:
             prediction.status, prediction.error = "failed", REPLICATE_FAILURES[fault]
         record.served_image = prediction.image
+        prediction.created_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         self.fake._predictions[prediction.id] = prediction
+        if fault == "lost_create":  # started, but the answer comes too late for the client
+            self.fake._pause(self.fake.hang_seconds)
+            self.close_connection = True
+            return
         wait = _prefer_wait_seconds(record.headers.get("prefer", ""))
         if wait is not None and prediction.status == "starting":
             if self.fake.max_prefer_wait is not None:
@@ -421,11 +450,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(201, self._prediction_json(prediction))
 
     def _show_prediction(self, prediction_id: str) -> None:
+        with self.fake._lock:
+            limited = self.fake._poll_rate_limits > 0
+            self.fake._poll_rate_limits -= int(limited)
+        if limited:
+            self._current.fault = "rate_limit"
+            self._send_rate_limited(replicate=True)
+            return
         prediction = self.fake._predictions.get(prediction_id)
         if prediction is None:
             self._send_json(404, {"detail": "Not found."})
             return
         self._send_json(200, self._prediction_json(prediction))
+
+    def _list_predictions(self) -> None:
+        """GET /v1/predictions: the account's predictions, newest first, with their input."""
+        newest_first = sorted(
+            self.fake._predictions.values(), key=lambda p: p.created_at, reverse=True
+        )
+        results = [self._prediction_json(prediction) for prediction in newest_first]
+        self._send_json(200, {"next": None, "previous": None, "results": results})
 
     def _cancel_prediction(self, prediction_id: str) -> None:
         prediction = self.fake._predictions[prediction_id]
@@ -450,7 +494,7 @@ class _Handler(BaseHTTPRequestHandler):
             "error": prediction.error,
             "logs": "",
             "metrics": {},
-            "created_at": "2025-01-01T00:00:00Z",
+            "created_at": prediction.created_at,
             "urls": {
                 "get": f"{self.fake.replicate_base_url}/predictions/{prediction.id}",
                 "cancel": f"{self.fake.replicate_base_url}/predictions/{prediction.id}/cancel",

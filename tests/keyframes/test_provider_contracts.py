@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 
 from keyframes.generation import plan_generation
 from keyframes.models import ProviderCheck
-from keyframes.providers.base import ErrorKind, ProviderError, generate_with_retries
+from keyframes.providers.base import ErrorKind, ProviderError
 from keyframes.providers.contracts import contract_for
 from keyframes.providers.prompt_writers import GeminiPromptWriter, PromptWriterError
 from keyframes.providers.registry import MODELS, get_model
+from keyframes.providers.retries import generate_with_retries
 from tests.factories import make_cut, make_project
 from tests.fakes.contracts import CONTRACTS
 from tests.keyframes.provider_requests import additional, candidate

@@ -2,8 +2,9 @@
 
 import pytest
 
-from keyframes.providers.base import ErrorKind, ProviderError, generate_with_retries
+from keyframes.providers.base import ErrorKind, ProviderError
 from keyframes.providers.registry import get_model, unavailable_reason
+from keyframes.providers.retries import generate_with_retries
 from tests.keyframes.provider_requests import JAKE, candidate
 
 FAULT_KINDS = [
@@ -79,12 +80,15 @@ def test_fal_fault_becomes_its_error_kind(fake_fal, no_retries, settings, fault,
     assert caught.value.kind == kind
 
 
-def test_fal_client_rides_out_a_single_rate_limit_itself(fake_fal, no_retries):
+def test_fal_client_sends_no_retry_of_its_own_when_retries_are_off(fake_fal, no_retries):
     fake_fal.fail_next(1, "rate_limit")
 
-    image = generate_once("flux-2-flash")
+    with pytest.raises(ProviderError) as caught:
+        generate_once("flux-2-flash")
 
-    assert image.request_id == fake_fal.submissions[0].request_id
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert fake_fal.rate_limited_submits == 1
+    assert fake_fal.submissions == []
 
 
 def test_replicate_moderation_detail_keeps_the_raw_error(fake_provider, no_retries):

@@ -4,8 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from keyframes.providers.base import ErrorKind, ProviderError, generate_with_retries
+from keyframes.providers.base import ErrorKind, ProviderError
 from keyframes.providers.registry import get_model
+from keyframes.providers.retries import generate_with_retries
 from tests.fakes.images import png_size
 from tests.fakes.provider_server import gemini_parts, uploaded_bytes
 from tests.keyframes.provider_requests import (

@@ -1,0 +1,152 @@
+"""A candidate's deadline and retry budget: lost Replicate creates are found, and no SDK
+retries past the budget or the deadline (the real `replicate` and `fal-client` clients)."""
+
+import pytest
+
+from keyframes.providers.base import ErrorKind, ProviderError
+from keyframes.providers.registry import get_model
+from keyframes.providers.retries import generate_with_retries
+from tests.keyframes.provider_requests import candidate
+
+
+def generate(model_key, *, sleep=None):
+    kwargs = {"sleep": sleep} if sleep else {}
+    return generate_with_retries(get_model(model_key), candidate(model_key), **kwargs)
+
+
+def predictions_listed(server):
+    return [r for r in server.requests if r.method == "GET" and r.path == "/v1/predictions"]
+
+
+def cancels(server):
+    return [r for r in server.requests if r.path.endswith("/cancel")]
+
+
+# --- Replicate: create, poll, find, cancel ---------------------------------------------------
+def test_a_prediction_is_created_without_holding_the_request_open(fake_provider):
+    fake_provider.latency = 0.3
+
+    image = generate("flux-2-pro")
+
+    (create,) = fake_provider.generation_requests
+    assert "prefer" not in create.headers
+    polls = [r for r in fake_provider.requests if r.path == f"/v1/predictions/{image.request_id}"]
+    assert polls, "the prediction was polled by its id"
+    assert image.data == create.served_image
+
+
+def test_a_create_whose_answer_is_lost_is_found_and_followed(fake_provider, settings):
+    settings.REPLICATE_CREATE_TIMEOUT_SECONDS = 0.5
+    fake_provider.hang_seconds = 3
+    fake_provider.latency = 0.3
+    fake_provider.fail_next(1, "lost_create")
+
+    image = generate("flux-2-pro")
+
+    (create,) = fake_provider.generation_requests  # found, not created a second time
+    assert predictions_listed(fake_provider)
+    assert [image.request_id] == fake_provider.prediction_ids
+    assert image.data == create.served_image
+
+
+def test_a_create_lost_until_the_deadline_is_found_and_cancelled(fake_provider, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    settings.PROVIDER_MAX_RETRIES = 0
+    fake_provider.hang_seconds = 3
+    fake_provider.latency = 30
+    fake_provider.fail_next(1, "lost_create")
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.TIMEOUT
+    (started,) = fake_provider.prediction_ids
+    assert caught.value.request_id == started
+    assert [r.path for r in cancels(fake_provider)] == [f"/v1/predictions/{started}/cancel"]
+    assert fake_provider.prediction_status(started) == "canceled"
+
+
+def test_a_lost_create_never_takes_another_candidates_prediction(fake_provider, settings):
+    """Recraft has no seed, so two candidates of a job send equal inputs."""
+    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    settings.PROVIDER_MAX_RETRIES = 0
+    first = generate("recraft-v3")
+    fake_provider.hang_seconds = 3
+    fake_provider.fail_next(1, "timeout")  # the second create starts nothing
+
+    with pytest.raises(ProviderError) as caught:
+        generate("recraft-v3")
+
+    assert caught.value.kind == ErrorKind.TIMEOUT
+    assert predictions_listed(fake_provider)
+    assert caught.value.request_id != first.request_id
+    assert cancels(fake_provider) == []
+
+
+# --- the retry budget, whoever retries ------------------------------------------------------
+def test_replicate_client_retries_of_a_rate_limited_poll_count_against_the_budget(
+    fake_provider, settings
+):
+    settings.PROVIDER_MAX_RETRIES = 2
+    fake_provider.retry_after_seconds = 0
+    fake_provider.latency = 0.2
+    fake_provider.rate_limit_polls(5)
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    limited = [r for r in fake_provider.requests if r.fault == "rate_limit"]
+    assert len(limited) == 3  # the first answer and two retries, not the client's ten
+    assert len(fake_provider.generation_requests) == 1
+
+
+def test_no_sdk_retry_waits_past_the_deadline(fake_provider, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 2
+    fake_provider.retry_after_seconds = 5  # longer than the candidate has left
+    fake_provider.latency = 0.2
+    fake_provider.rate_limit_polls(1)
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert caught.value.retry_after == 5
+    assert len([r for r in fake_provider.requests if r.fault == "rate_limit"]) == 1
+
+
+def test_our_retry_never_waits_past_the_deadline(fake_provider, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 2
+    fake_provider.retry_after_seconds = 5
+    fake_provider.fail_next(1, "rate_limit")
+    slept = []
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro", sleep=slept.append)
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert slept == []
+    assert len(fake_provider.generation_requests) == 1
+
+
+def test_fal_client_retries_of_a_rate_limit_count_against_the_budget(fake_fal, settings):
+    settings.PROVIDER_MAX_RETRIES = 2
+    fake_fal.fail_next(5, "rate_limit")
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-flash")
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert fake_fal.rate_limited_submits == 3  # the first answer and two retries, not ten
+    assert fake_fal.submissions == []
+
+
+def test_fal_rate_limits_are_not_retried_past_the_deadline(fake_fal, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 0.5  # less than the Retry-After of 1 s
+    fake_fal.fail_next(3, "rate_limit")
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-flash")
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert fake_fal.rate_limited_submits == 1
