@@ -1,8 +1,10 @@
 """Running a generation job in a worker: claim each slot, call the provider, store or refund."""
 
+import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from enum import Enum
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from cutflow.files import stored_image
-from cutflow.images import ingest_generated_image
+from cutflow.images import IngestedImage, ingest_generated_image
 from keyframes.face_scores import queue_face_scoring
 from keyframes.flight_picks import pick_first_for_flight
 from keyframes.flight_progress import settle_flight
@@ -104,12 +106,9 @@ class CandidateRunner:
                     waiting = []  # the canceller already refunded the unsent candidates
                     continue
                 if waiting:
-                    claim = claim_candidate(waiting[0], provider=self.provider)
-                    if claim is not Claim.BUSY:
-                        candidate = waiting.pop(0)
-                        if claim is Claim.CLAIMED:
-                            self.submit(pool, candidate)
-                        continue
+                    claimed, waiting = claim_candidates(waiting, provider=self.provider)
+                    for candidate in claimed:
+                        self.submit(pool, candidate)
                 self.collect(timeout=SLOT_WAIT_SECONDS if waiting else None)
 
     def request(self, *, seed: int) -> CandidateRequest:
@@ -125,7 +124,7 @@ class CandidateRunner:
 
     def submit(self, pool: ThreadPoolExecutor, candidate: Candidate) -> None:
         request = self.request(seed=candidate.seed)
-        self.in_flight[pool.submit(generate_with_retries, self.spec, request)] = candidate
+        self.in_flight[pool.submit(receive_image, self.spec, request)] = candidate
 
     def collect(self, *, timeout: float | None) -> None:
         if not self.in_flight:
@@ -151,7 +150,36 @@ class CandidateRunner:
         return GenerationJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
 
 
-def candidate_outcome(future: Future) -> GeneratedImage | ProviderError:
+@dataclass(frozen=True)
+class ArrivedImage:
+    """A candidate's image as its provider returned it, checked and cleaned for storage."""
+
+    result: GeneratedImage
+    ingested: IngestedImage
+
+
+# Decoding, checking and thumbnailing are CPU work (Pillow releases the GIL): as many at once
+# as there are cores, so a worker's memory stays bounded whatever the number of candidates.
+_ingest_slots = threading.BoundedSemaphore(os.cpu_count() or 2)
+
+
+def receive_image(spec: ModelSpec, request: CandidateRequest) -> ArrivedImage:
+    """One candidate's provider call and the intake of its image, in the candidate's thread:
+    the results of a job are ingested side by side as they arrive, not one after another on
+    the job's thread once the slowest has come."""
+    result = generate_with_retries(spec, request)
+    with _ingest_slots:
+        try:
+            ingested = ingest_generated_image(result.data)
+        except ValidationError as exc:
+            detail = f"Unusable image: {exc}"
+            raise ProviderError(
+                ErrorKind.BAD_RESPONSE, detail, request_id=result.request_id
+            ) from exc
+    return ArrivedImage(result=result, ingested=ingested)
+
+
+def candidate_outcome(future: Future) -> ArrivedImage | ProviderError:
     try:
         return future.result()
     except ProviderError as error:
@@ -173,15 +201,13 @@ def replace_dead_connection() -> None:
         connection.close()
 
 
-class Claim(Enum):
-    CLAIMED = "claimed"
-    BUSY = "busy"  # the provider is at its cap: try again shortly
-    GONE = "gone"  # cancelled or reaped meanwhile: never send it
-
-
-def claim_candidate(candidate: Candidate, *, provider: str) -> Claim:
-    """Marks a candidate as sent if its provider is under its concurrency cap. The gate row
-    lock makes the count-and-claim atomic across workers."""
+def claim_candidates(
+    waiting: list[Candidate], *, provider: str
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Marks as sent as many waiting candidates as their provider's concurrency cap allows,
+    in one transaction: the gate row lock makes the count-and-claim atomic across workers,
+    and claiming a job's candidates together sends them together. Returns the claimed ones
+    and those still waiting; a candidate cancelled or reaped meanwhile is in neither."""
     cap = settings.PROVIDER_CONCURRENCY.get(provider, 4)
     ProviderGate.objects.get_or_create(provider=provider)
     with transaction.atomic():
@@ -190,12 +216,17 @@ def claim_candidate(candidate: Candidate, *, provider: str) -> Claim:
             status=Candidate.Status.RUNNING,
             job__model_key__in=models_served_by(provider),
         ).count()
-        if busy >= cap:
-            return Claim.BUSY
-        claimed = Candidate.objects.filter(pk=candidate.pk, status=Candidate.Status.PENDING).update(
+        free = max(0, cap - busy)
+        claimed = [candidate for candidate in waiting[:free] if _claim(candidate)]
+    return claimed, waiting[free:]
+
+
+def _claim(candidate: Candidate) -> bool:
+    return bool(
+        Candidate.objects.filter(pk=candidate.pk, status=Candidate.Status.PENDING).update(
             status=Candidate.Status.RUNNING, started_at=timezone.now(), attempts=1
         )
-    return Claim.CLAIMED if claimed else Claim.GONE
+    )
 
 
 def models_served_by(provider: str) -> list[str]:
@@ -227,17 +258,10 @@ def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | Pr
 
 
 def store_candidate_image(
-    job: GenerationJob, candidate: Candidate, result: GeneratedImage, request_prompt: str
+    job: GenerationJob, candidate: Candidate, arrived: ArrivedImage, request_prompt: str
 ):
     try:
-        ingested = ingest_generated_image(result.data)
-    except ValidationError as exc:
-        fail_candidate(
-            job, candidate, ProviderError(ErrorKind.BAD_RESPONSE, f"Unusable image: {exc}")
-        )
-        return
-    try:
-        save_keyframe(job, candidate, result, ingested, request_prompt)
+        save_keyframe(job, candidate, arrived.result, arrived.ingested, request_prompt)
     except CandidateGivenUp:
         logger.info("Candidate %s of job %s arrived after it was reaped", candidate.slot, job.pk)
     except OSError as exc:

@@ -18,8 +18,7 @@ from cutflow.video import VideoError, VideoInfo, probe_bytes
 from keyframes.generation import SLOT_WAIT_SECONDS, logger
 from keyframes.job_runner import (
     CandidateGivenUp,
-    Claim,
-    claim_candidate,
+    claim_candidates,
     fail_candidate,
     replace_dead_connection,
 )
@@ -62,9 +61,9 @@ def wait_for_slot(candidate: Candidate, *, provider: str) -> bool:
     """Waits until the provider has a free call slot; False when the take was cancelled or
     reaped meanwhile."""
     while True:
-        claim = claim_candidate(candidate, provider=provider)
-        if claim is not Claim.BUSY:
-            return claim is Claim.CLAIMED
+        claimed, waiting = claim_candidates([candidate], provider=provider)
+        if not waiting:
+            return bool(claimed)
         time.sleep(SLOT_WAIT_SECONDS)
 
 

@@ -19,12 +19,18 @@ from replicate.model import ModelsPredictions
 
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
+from cutflow.images import ingest_generated_image
 from keyframes.flight_dispatch import dispatch_flight
 from keyframes.flight_launch import create_flight, launch_flight, record_planned_cuts
 from keyframes.flights import FlightRefused, plan_flight, resume_flight
 from keyframes.generation import start_generation
 from keyframes.job_faults import reap_stale_jobs
-from keyframes.job_runner import fail_candidate, run_generation, store_candidate_image
+from keyframes.job_runner import (
+    ArrivedImage,
+    fail_candidate,
+    run_generation,
+    store_candidate_image,
+)
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe
 from keyframes.providers.base import ErrorKind, GeneratedImage, ProviderError
 from projects.models import Cut
@@ -205,7 +211,8 @@ def test_a_late_image_and_the_reaper_take_locks_in_the_same_order(fake_provider)
             data=png_bytes(), mime_type="image/png", seed=1, request_id="r1", sent_prompt="x"
         )
         try:
-            store_candidate_image(job, candidate, image, job.sent_prompt)
+            arrived = ArrivedImage(result=image, ingested=ingest_generated_image(image.data))
+            store_candidate_image(job, candidate, arrived, job.sent_prompt)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever the worker hit
             errors.append(exc)
         finally:
