@@ -1,10 +1,12 @@
 """`check_providers --live`: ask each provider about the models we route to it.
 
 Replicate answers with the model's latest (or pinned) version and its OpenAPI `Input` schema,
-compared here with the saved one: a field or enum value we rely on that is gone is a problem,
-and so is a new field or value (the schema drifted; review it and save the new one). Gemini's
-`models.get` tells whether a model id still exists. fal publishes no schema endpoint the client
-reads, so its routes are checked offline only.
+and fal's Platform API (`GET /v1/models?endpoint_id=…&expand=openapi-3.0`) with each endpoint's
+status and OpenAPI document, whose submit request body is the input schema. Each is compared
+with the saved one: a field or enum value we rely on that is gone is a problem, and so is a new
+field or value (the schema drifted; review it and save the new one). An endpoint fal no longer
+lists, or marks deprecated, is reported. Gemini's `models.get` tells whether a model id still
+exists.
 """
 
 from typing import Any
@@ -19,6 +21,8 @@ from keyframes.providers.contracts import Contract
 from keyframes.providers.gemini_provider import http_options
 from keyframes.providers.replicate_provider import shared_client
 
+FAL_MODELS_URL = "https://api.fal.ai/v1/models"  # fal's Platform API, model search
+
 
 def live_problems(contracts: list[Contract], *, prompt_writer_model: str) -> list[str]:
     problems = []
@@ -28,6 +32,10 @@ def live_problems(contracts: list[Contract], *, prompt_writer_model: str) -> lis
                 problems += _replicate_problems(contract)
     else:
         problems.append("Replicate not asked: REPLICATE_API_TOKEN is not set.")
+    if settings.FAL_KEY:
+        problems += _fal_problems([contract for contract in contracts if contract.host == "fal"])
+    else:
+        problems.append("fal not asked: FAL_KEY is not set.")
     if settings.GEMINI_API_KEY:
         model_ids = {e for c in contracts if c.host == "gemini" for e in c.endpoints}
         problems += _gemini_problems(sorted(model_ids | {prompt_writer_model}))
@@ -82,6 +90,54 @@ def schema_drift(saved: dict[str, Any], live: dict[str, Any]) -> list[str]:
             gone, added = sorted(set(was) - set(now)), sorted(set(now) - set(was))
             drift.append(f"{name} values changed (gone: {gone}, new: {added})")
     return drift
+
+
+def _fal_problems(contracts: list[Contract]) -> list[str]:
+    endpoints = sorted({endpoint for contract in contracts for endpoint in contract.endpoints})
+    try:
+        listed = _fal_models(endpoints)
+    except httpx.HTTPStatusError as error:
+        return [f"fal answered {error.response.status_code}: {error.response.text[:200]}"]
+    except httpx.HTTPError as error:
+        return [f"fal could not be reached ({error})"]
+    problems = []
+    for contract in contracts:
+        for endpoint in contract.endpoints:
+            problems += [f"{endpoint}: {p}" for p in _fal_drift(contract, listed.get(endpoint))]
+    return problems
+
+
+def _fal_models(endpoints: list[str]) -> dict[str, dict[str, Any]]:
+    """fal's model entries by endpoint id (one page holds up to 50 ids; we route far fewer)."""
+    response = httpx.get(
+        FAL_MODELS_URL,
+        params={"endpoint_id": endpoints, "expand": "openapi-3.0"},
+        headers={"Authorization": f"Key {settings.FAL_KEY}"},
+        timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+    )
+    response.raise_for_status()
+    return {model["endpoint_id"]: model for model in response.json().get("models", [])}
+
+
+def _fal_drift(contract: Contract, model: dict[str, Any] | None) -> list[str]:
+    if model is None:
+        return ["fal no longer lists it (retired or renamed)"]
+    problems = []
+    if model.get("metadata", {}).get("status") == "deprecated":
+        problems.append("fal marks it deprecated")
+    schema = _fal_input_schema(model.get("openapi") or {}, model["endpoint_id"])
+    if schema is None:
+        return [*problems, "fal published no input schema for it"]
+    return problems + schema_drift(contract.schema, schema)
+
+
+def _fal_input_schema(openapi: dict[str, Any], endpoint: str) -> dict[str, Any] | None:
+    """The schema of the body the queue's submit (`POST /<endpoint>`) takes."""
+    submit = openapi.get("paths", {}).get(f"/{endpoint}", {}).get("post", {})
+    body = submit.get("requestBody", {}).get("content", {}).get("application/json", {})
+    name = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+    components = openapi.get("components", {}).get("schemas", {})
+    return _resolved(components[name], components) if name in components else None
 
 
 def _gemini_problems(model_ids: list[str]) -> list[str]:

@@ -7,6 +7,10 @@ the result), moderation (422 content_policy_violation on the result), nsfw (a re
 has_nsfw_concepts), malformed (a result that is not JSON), timeout (the submit times out),
 reset (the image download is cut off). A submission its endpoint's saved contract refuses gets
 fal's 422 (an unknown endpoint, 404) before any fault is consumed.
+
+It also answers fal's Platform API model search (GET api.fal.ai/v1/models?endpoint_id=…&expand=
+openapi-3.0) from the saved contracts, for `check_providers --live`; `live_schemas`, `retired`
+and `deprecated` make an endpoint drift, disappear or carry fal's deprecated status.
 """
 
 import itertools
@@ -19,11 +23,13 @@ from typing import Any
 import httpx
 import respx
 
-from tests.fakes.contracts import fal_output, fal_rejection
+from keyframes.providers.contracts import contract_for
+from tests.fakes.contracts import CONTRACTS, fal_output, fal_rejection
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
 from tests.fakes.videos import mp4_clip, requested_seconds
 
 QUEUE = "https://queue.fal.run"
+PLATFORM_HOST = "api.fal.ai"
 CDN = "https://v3.fal.media"
 FAL_FAULT_KINDS = (
     "rate_limit",
@@ -55,6 +61,10 @@ class FakeFalQueue:
     rate_limited_submits: int = 0
     # Video endpoints answer with these files, in order, before real MP4 clips of the length.
     videos_to_serve: deque = field(default_factory=deque)
+    live_schemas: dict[str, dict] = field(default_factory=dict)  # endpoint -> its input schema
+    retired: set[str] = field(default_factory=set)
+    deprecated: set[str] = field(default_factory=set)
+    platform_requests: list[httpx.Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -66,6 +76,7 @@ class FakeFalQueue:
         router.route(host="queue.fal.run").mock(side_effect=self._queue)
         router.route(host="v3.fal.media").mock(side_effect=self._cdn)
         router.route(host="rest.fal.ai").mock(side_effect=self._storage_token)
+        router.route(host=PLATFORM_HOST).mock(side_effect=self._platform)
         return self
 
     def fail_next(self, n: int = 1, kind: str = "server_error") -> None:
@@ -178,6 +189,40 @@ class FakeFalQueue:
             "has_nsfw_concepts": [submission.fault == "nsfw"],
             "prompt": submission.arguments.get("prompt", ""),
         }
+
+    # --- Platform API ---------------------------------------------------------------------------
+    def _platform(self, request: httpx.Request) -> httpx.Response:
+        self.platform_requests.append(request)
+        if request.url.path != "/v1/models":
+            return httpx.Response(404, json={"detail": "Not Found"})
+        if not request.headers.get("authorization", "").startswith("Key "):
+            return httpx.Response(401, json={"detail": "Unauthorized"})
+        expand = "openapi-3.0" in request.url.params.get_list("expand")
+        models = [
+            self._model_entry(endpoint, with_openapi=expand)
+            for endpoint in request.url.params.get_list("endpoint_id")
+            if contract_for(CONTRACTS, host="fal", endpoint=endpoint) is not None
+            and endpoint not in self.retired
+        ]
+        return httpx.Response(200, json={"models": models, "next_cursor": None, "has_more": False})
+
+    def _model_entry(self, endpoint: str, *, with_openapi: bool) -> dict[str, Any]:
+        status = "deprecated" if endpoint in self.deprecated else "active"
+        entry = {"endpoint_id": endpoint, "metadata": {"display_name": endpoint, "status": status}}
+        if with_openapi:
+            schema = self.live_schemas.get(endpoint)
+            schema = schema or contract_for(CONTRACTS, host="fal", endpoint=endpoint).schema
+            body = {"schema": {"$ref": "#/components/schemas/Input"}}
+            entry["openapi"] = {
+                "openapi": "3.0.4",
+                "paths": {
+                    f"/{endpoint}": {
+                        "post": {"requestBody": {"content": {"application/json": body}}}
+                    }
+                },
+                "components": {"schemas": {"Input": schema}},
+            }
+        return entry
 
     # --- CDN host ---------------------------------------------------------------------------
     def _storage_token(self, request: httpx.Request) -> httpx.Response:

@@ -177,11 +177,36 @@ def test_a_reference_model_without_any_reference_is_refused_before_charging(fund
     ]
 
 
-def test_live_check_finds_nothing_when_the_providers_match(db, fake_provider, capsys):
+def test_live_check_finds_nothing_when_the_providers_match(db, fake_provider, fake_fal, capsys):
     call_command("check_providers", "--live")
 
     assert "Every route matches" in capsys.readouterr().out
     assert ProviderCheck.objects.get().live
+    (asked,) = fake_fal.platform_requests  # every fal endpoint in one model search
+    assert "fal-ai/instant-character" in asked.url.params.get_list("endpoint_id")
+    assert asked.headers["authorization"] == "Key fake-fal-key"
+
+
+def test_live_check_reports_fal_schema_drift_and_retired_endpoints(
+    db, fake_provider, fake_fal, capsys
+):
+    flash = "fal-ai/flux-2/flash"
+    drifted = copy.deepcopy(contract_for(CONTRACTS, host="fal", endpoint=flash).schema)
+    drifted["properties"].pop("seed")
+    drifted["properties"]["acceleration"] = {"type": "string", "enum": ["none", "high"]}
+    fake_fal.live_schemas[flash] = drifted
+    fake_fal.retired.add("fal-ai/flux-2/turbo/edit")
+    fake_fal.deprecated.add("fal-ai/instant-character")
+
+    with pytest.raises(CommandError):
+        call_command("check_providers", "--live")
+
+    out = capsys.readouterr().out
+    assert f"{flash}: field seed is gone" in out
+    assert f"{flash}: new field acceleration" in out
+    assert "fal-ai/flux-2/turbo/edit: fal no longer lists it (retired or renamed)" in out
+    assert "fal-ai/instant-character: fal marks it deprecated" in out
+    assert "fal-ai/flux-2/flash/edit" not in out  # unchanged endpoints say nothing
 
 
 def test_live_check_reports_schema_drift_and_retired_ids(db, fake_provider, capsys):
@@ -203,11 +228,12 @@ def test_live_check_reports_schema_drift_and_retired_ids(db, fake_provider, caps
 
 
 def test_live_check_says_which_providers_it_could_not_ask(db, settings, capsys):
-    settings.REPLICATE_API_TOKEN = settings.GEMINI_API_KEY = ""
+    settings.REPLICATE_API_TOKEN = settings.GEMINI_API_KEY = settings.FAL_KEY = ""
 
     with pytest.raises(CommandError):
         call_command("check_providers", "--live")
 
     out = capsys.readouterr().out
     assert "Replicate not asked: REPLICATE_API_TOKEN is not set." in out
+    assert "fal not asked: FAL_KEY is not set." in out
     assert "Gemini not asked: GEMINI_API_KEY is not set." in out

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--live", action="store_true", help="Ask Replicate and Gemini too.")
+        parser.add_argument(
+            "--live", action="store_true", help="Ask Replicate, fal and Gemini too."
+        )
         parser.add_argument(
             "--contracts",
             type=Path,
