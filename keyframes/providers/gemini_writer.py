@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
-import httpx
 import pydantic
 from django.conf import settings
 
-from keyframes.providers.gemini_provider import http_options
-from keyframes.providers.lazy_sdk import genai, genai_errors, genai_types
+from keyframes.providers.gemini_text import GeminiTextError, escape_delimiters, json_answer
 from keyframes.providers.mention_keeping import keep_mentions
 from keyframes.providers.prompt_brief import (
     PROMPT_MAX_CHARS,
@@ -47,9 +44,6 @@ ASPECT_RATIO_WORDS = {
     "4:5": "4:5 portrait",
 }
 
-# A creator could type "</script>" to close the data block early and write "instructions" after it.
-_DELIMITER_TAG_RE = re.compile(r"<(\s*/?\s*)(script|assets)\b", re.IGNORECASE)
-
 
 class GeminiPromptWriter:
     def write(self, request: PromptRequest) -> WrittenPrompt:
@@ -67,35 +61,16 @@ class GeminiPromptWriter:
         )
 
     def _generate(self, request: PromptRequest) -> str:
-        options = http_options(settings.GEMINI_BASE_URL, settings.PROMPT_WRITER_TIMEOUT_SECONDS)
-        config = genai_types.GenerateContentConfig(
-            system_instruction=SYSTEM_INSTRUCTION,
-            response_mime_type="application/json",
-            response_json_schema=ShotDraft.model_json_schema(),
-            temperature=0.4,
-        )
         try:
-            with genai.Client(api_key=settings.GEMINI_API_KEY, http_options=options) as client:
-                response = client.models.generate_content(
-                    model=settings.PROMPT_WRITER_MODEL,
-                    contents=[gemini_user_text(request)],
-                    config=config,
-                )
-        except httpx.TimeoutException as exc:
-            raise PromptWriterError("Gemini did not answer in time.", detail=repr(exc)) from exc
-        except httpx.HTTPError as exc:
-            raise PromptWriterError("Gemini could not be reached.", detail=repr(exc)) from exc
-        except genai_errors.APIError as exc:
-            raise PromptWriterError(_api_error_message(exc), detail=str(exc)) from exc
-        except json.JSONDecodeError as exc:  # the SDK reads the HTTP body as JSON
-            raise PromptWriterError(
-                "Gemini sent an unreadable answer.", detail=exc.doc[:500]
-            ) from exc
-        if not response.text:
-            raise PromptWriterError(
-                "Gemini returned an empty answer.", detail=repr(response)[:1000]
+            return json_answer(
+                system_instruction=SYSTEM_INSTRUCTION,
+                user_text=gemini_user_text(request),
+                schema=ShotDraft.model_json_schema(),
+                temperature=0.4,
+                timeout=settings.PROMPT_WRITER_TIMEOUT_SECONDS,
             )
-        return response.text
+        except GeminiTextError as exc:
+            raise PromptWriterError(exc.user_message, detail=exc.detail) from exc
 
 
 def gemini_user_text(request: PromptRequest) -> str:
@@ -103,8 +78,8 @@ def gemini_user_text(request: PromptRequest) -> str:
     assets = "\n".join(_asset_line(asset) for asset in request.assets) or "(none)"
     return (
         f"Project aspect ratio: {ratio}.\n"
-        f"<assets>\n{_escape_delimiters(assets)}\n</assets>\n"
-        f"<script>\n{_escape_delimiters(request.script)}\n</script>"
+        f"<assets>\n{escape_delimiters(assets)}\n</assets>\n"
+        f"<script>\n{escape_delimiters(request.script)}\n</script>"
     )
 
 
@@ -115,18 +90,6 @@ def _asset_line(asset: AssetBrief) -> str:
     if asset.variation_name or asset.variation_description:
         line += f'\n  Selected variation "{asset.variation_name}": {asset.variation_description}'
     return line
-
-
-def _escape_delimiters(text: str) -> str:
-    return _DELIMITER_TAG_RE.sub(r"&lt;\1\2", text)
-
-
-def _api_error_message(exc: genai_errors.APIError) -> str:
-    if exc.code == 429:
-        return "Gemini is receiving too many requests right now."
-    if isinstance(exc, genai_errors.ServerError):
-        return "Gemini is having trouble right now."
-    return "Gemini refused the request."
 
 
 def parse_shot(text: str) -> ShotDraft:

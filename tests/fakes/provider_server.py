@@ -174,7 +174,7 @@ class FakeProviderServer:
         self._in_flight = 0
         self._faults: deque[str] = deque()
         self._poll_rate_limits = 0
-        self._text_answers: deque[str] = deque()
+        self._text_answers: deque[str | int] = deque()  # an int: that HTTP error
         self._predictions: dict[str, _Prediction] = {}
         self._ids = itertools.count(1)
         # Ids unique across servers, as the host's are: the client remembers ids it has seen.
@@ -223,6 +223,11 @@ class FakeProviderServer:
         this answer instead of a prompt made from the script."""
         with self._lock:
             self._text_answers.append(text)
+
+    def fail_next_text(self, status: int) -> None:
+        """The next call to a Gemini text model gets this HTTP error, in Gemini's error body."""
+        with self._lock:
+            self._text_answers.append(status)
 
     def fail_next(self, n: int = 1, kind: str = "rate_limit") -> None:
         if kind not in FAULT_KINDS:
@@ -625,6 +630,10 @@ class _Handler(BaseHTTPRequestHandler):
         response_id = self.fake._new_id("p-")
         with self.fake._lock:
             queued = self.fake._text_answers.popleft() if self.fake._text_answers else None
+        if isinstance(queued, int):  # a test scripted an error (fail_next_text)
+            error = {"code": queued, "message": "Scripted failure.", "status": "SCRIPTED"}
+            self._send_json(queued, {"error": error})
+            return
         if queued is not None:  # a test scripted this answer (answer_text)
             self._send_json(200, _gemini_text_answer(queued, model, response_id))
             return

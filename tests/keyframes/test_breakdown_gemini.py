@@ -124,3 +124,25 @@ def test_a_gemini_proposal_with_a_bad_handle_gets_a_valid_one(fake_provider, caf
 
     assert [a.handle for a in breakdown.new_assets] == ["OldMan", "Night_Market"]
     assert breakdown.cuts[0].script == "@Night_Market glows. @OldMan sells noodles."
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (429, "Gemini is receiving too many requests right now."),
+        (500, "Gemini is having trouble right now."),
+        (403, "Gemini refused the request."),
+    ],
+)
+def test_a_gemini_failure_reads_as_it_does_for_the_prompt_writer(
+    fake_provider, cafe_project, status, reason
+):
+    """The same sentences as test_prompt_writers.test_gemini_error_status_is_a_prompt_writer_error:
+    both writers map Gemini's failures through one function."""
+    fake_provider.fail_next_text(status)
+
+    breakdown = propose_breakdown(project=cafe_project, text=SCRIPT)
+
+    assert breakdown.writer == "offline"
+    assert breakdown.notice == f"{reason} The offline rules broke the script down instead."
+    assert len(fake_provider.prompt_requests) == 1  # no retries: the creator is waiting
