@@ -41,15 +41,20 @@ def _delete_now(names: list[str], storage=None) -> None:
             logger.warning("Could not delete stored file %s", name, exc_info=True)
 
 
-@contextmanager
-def stored_image(instance, ingested, *, image_field: str = "image", thumb_field: str = "thumbnail"):
+def write_image_files(
+    instance, ingested, *, image_field: str = "image", thumb_field: str = "thumbnail"
+) -> list[str]:
     """Writes an ingested image and its thumbnail to storage under unguessable names and
-    fills the instance's fields; if the block raises, both files are removed again, so a
-    failed upload leaves nothing behind."""
+    fills the instance's fields. Returns the names written: a caller whose row is never saved
+    removes them with `remove_files`."""
     image = getattr(instance, image_field)
     thumbnail = getattr(instance, thumb_field)
     image.save(random_file_name(ingested.extension), ContentFile(ingested.content), save=False)
-    thumbnail.save(random_file_name("webp"), ContentFile(ingested.thumbnail), save=False)
+    try:
+        thumbnail.save(random_file_name("webp"), ContentFile(ingested.thumbnail), save=False)
+    except BaseException:
+        _delete_now([image.name])
+        raise
     for name, value in (
         ("width", ingested.width),
         ("height", ingested.height),
@@ -57,10 +62,23 @@ def stored_image(instance, ingested, *, image_field: str = "image", thumb_field:
     ):
         if hasattr(instance, name):
             setattr(instance, name, value)
+    return [image.name, thumbnail.name]
+
+
+def remove_files(names: Iterable[str]) -> None:
+    """Removes files from default storage now (files no row will ever point at)."""
+    _delete_now([name for name in names if name])
+
+
+@contextmanager
+def stored_image(instance, ingested, *, image_field: str = "image", thumb_field: str = "thumbnail"):
+    """`write_image_files` for a block that saves the row: if the block raises, both files
+    are removed again, so a failed upload leaves nothing behind."""
+    names = write_image_files(instance, ingested, image_field=image_field, thumb_field=thumb_field)
     try:
         yield instance
     except BaseException:
-        _delete_now([image.name, thumbnail.name])
+        remove_files(names)
         raise
 
 

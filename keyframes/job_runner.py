@@ -1,30 +1,25 @@
 """Running a generation job in a worker: claim each slot, call the provider, store or refund."""
 
-import os
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
-from cutflow.files import stored_image
-from cutflow.images import IngestedImage, ingest_generated_image
+from cutflow.files import remove_files
+from keyframes.arrivals import ArrivedImage, arrived_image
 from keyframes.face_scores import queue_face_scoring
 from keyframes.flight_picks import pick_first_for_flight
 from keyframes.flight_progress import settle_flight
 from keyframes.generation import CANCEL_POLL_SECONDS, SLOT_WAIT_SECONDS, logger
 from keyframes.job_credits import refund_image
-from keyframes.models import Candidate, GenerationJob, Keyframe, ProviderGate
+from keyframes.models import Candidate, GenerationJob, ProviderGate
 from keyframes.providers.base import (
     CandidateRequest,
     ErrorKind,
-    GeneratedImage,
     ProviderError,
     ReferenceImage,
 )
@@ -100,16 +95,19 @@ class CandidateRunner:
         self.last_cancel_check = 0.0
 
     def run(self, waiting: list[Candidate]) -> None:
-        with ThreadPoolExecutor(max_workers=max(1, len(waiting))) as pool:
-            while waiting or self.in_flight:
-                if waiting and self.cancel_requested():
-                    waiting = []  # the canceller already refunded the unsent candidates
-                    continue
-                if waiting:
-                    claimed, waiting = claim_candidates(waiting, provider=self.provider)
-                    for candidate in claimed:
-                        self.submit(pool, candidate)
-                self.collect(timeout=SLOT_WAIT_SECONDS if waiting else None)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, len(waiting))) as pool:
+                while waiting or self.in_flight:
+                    if waiting and self.cancel_requested():
+                        waiting = []  # the canceller already refunded the unsent candidates
+                        continue
+                    if waiting:
+                        claimed, waiting = claim_candidates(waiting, provider=self.provider)
+                        for candidate in claimed:
+                            self.submit(pool, candidate)
+                    self.collect(timeout=SLOT_WAIT_SECONDS if waiting else None)
+        finally:
+            self.discard_uncollected()
 
     def request(self, *, seed: int) -> CandidateRequest:
         return CandidateRequest(
@@ -123,8 +121,12 @@ class CandidateRunner:
         )
 
     def submit(self, pool: ThreadPoolExecutor, candidate: Candidate) -> None:
-        request = self.request(seed=candidate.seed)
-        self.in_flight[pool.submit(receive_image, self.spec, request)] = candidate
+        self.in_flight[pool.submit(self.receive, candidate)] = candidate
+
+    def receive(self, candidate: Candidate) -> ArrivedImage:
+        """In the candidate's thread: the provider call, then its image's intake."""
+        result = generate_with_retries(self.spec, self.request(seed=candidate.seed))
+        return arrived_image(self.job, candidate, result)
 
     def collect(self, *, timeout: float | None) -> None:
         if not self.in_flight:
@@ -141,6 +143,14 @@ class CandidateRunner:
             else:
                 store_candidate_image(self.job, candidate, outcome, self.prompt)
 
+    def discard_uncollected(self) -> None:
+        """After a crash of the job's thread, the files of images nobody will record go (their
+        candidates are failed and refunded by run_generation)."""
+        for future in self.in_flight:
+            outcome = candidate_outcome(future)
+            if isinstance(outcome, ArrivedImage):
+                remove_files(outcome.files)
+
     def cancel_requested(self) -> bool:
         now = time.monotonic()
         if now - self.last_cancel_check < CANCEL_POLL_SECONDS:
@@ -148,35 +158,6 @@ class CandidateRunner:
         self.last_cancel_check = now
         replace_dead_connection()
         return GenerationJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
-
-
-@dataclass(frozen=True)
-class ArrivedImage:
-    """A candidate's image as its provider returned it, checked and cleaned for storage."""
-
-    result: GeneratedImage
-    ingested: IngestedImage
-
-
-# Decoding, checking and thumbnailing are CPU work (Pillow releases the GIL): as many at once
-# as there are cores, so a worker's memory stays bounded whatever the number of candidates.
-_ingest_slots = threading.BoundedSemaphore(os.cpu_count() or 2)
-
-
-def receive_image(spec: ModelSpec, request: CandidateRequest) -> ArrivedImage:
-    """One candidate's provider call and the intake of its image, in the candidate's thread:
-    the results of a job are ingested side by side as they arrive, not one after another on
-    the job's thread once the slowest has come."""
-    result = generate_with_retries(spec, request)
-    with _ingest_slots:
-        try:
-            ingested = ingest_generated_image(result.data)
-        except ValidationError as exc:
-            detail = f"Unusable image: {exc}"
-            raise ProviderError(
-                ErrorKind.BAD_RESPONSE, detail, request_id=result.request_id
-            ) from exc
-    return ArrivedImage(result=result, ingested=ingested)
 
 
 def candidate_outcome(future: Future) -> ArrivedImage | ProviderError:
@@ -261,32 +242,20 @@ def store_candidate_image(
     job: GenerationJob, candidate: Candidate, arrived: ArrivedImage, request_prompt: str
 ):
     try:
-        save_keyframe(job, candidate, arrived.result, arrived.ingested, request_prompt)
+        save_keyframe(job, candidate, arrived, request_prompt)
     except CandidateGivenUp:
+        remove_files(arrived.files)
         logger.info("Candidate %s of job %s arrived after it was reaped", candidate.slot, job.pk)
-    except OSError as exc:
-        # Storage refused the file (disk full, bucket down): the image is lost, so is the charge.
-        error = ProviderError(ErrorKind.BAD_RESPONSE, f"Could not store the image: {exc!r}")
-        fail_candidate(job, candidate, error)
+    except BaseException:
+        remove_files(arrived.files)
+        raise
 
 
 def save_keyframe(
-    job: GenerationJob,
-    candidate: Candidate,
-    result: GeneratedImage,
-    ingested,
-    request_prompt: str,
+    job: GenerationJob, candidate: Candidate, arrived: ArrivedImage, request_prompt: str
 ) -> None:
-    keyframe = Keyframe(
-        cut_id=job.cut_id,
-        job=job,
-        slot=candidate.slot,
-        source=Keyframe.Source.GENERATED,
-        model_key=job.model_key,
-        seed=result.seed if result.seed is not None else candidate.seed,
-        byte_size=len(ingested.content),
-    )
-    with stored_image(keyframe, ingested), transaction.atomic():
+    result, keyframe = arrived.result, arrived.keyframe
+    with transaction.atomic():
         # The job row first, as fail_candidate and cancel_job take it: holding the candidate
         # while waiting for the job would deadlock with a reaper failing this candidate.
         GenerationJob.objects.select_for_update().filter(pk=job.pk).first()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -19,18 +19,13 @@ from replicate.model import ModelsPredictions
 
 from credits.models import CreditTransaction
 from credits.services import balance_of, ledger_mismatches
-from cutflow.images import ingest_generated_image
+from keyframes.arrivals import arrived_image
 from keyframes.flight_dispatch import dispatch_flight
 from keyframes.flight_launch import create_flight, launch_flight, record_planned_cuts
 from keyframes.flights import FlightRefused, plan_flight, resume_flight
 from keyframes.generation import start_generation
 from keyframes.job_faults import reap_stale_jobs
-from keyframes.job_runner import (
-    ArrivedImage,
-    fail_candidate,
-    run_generation,
-    store_candidate_image,
-)
+from keyframes.job_runner import fail_candidate, run_generation, store_candidate_image
 from keyframes.models import Candidate, Flight, GenerationJob, Keyframe
 from keyframes.providers.base import ErrorKind, GeneratedImage, ProviderError
 from projects.models import Cut
@@ -204,15 +199,15 @@ def test_a_late_image_and_the_reaper_take_locks_in_the_same_order(fake_provider)
     job = start(cut, user, count=1)
     candidate = job.candidates.get()
     Candidate.objects.filter(pk=candidate.pk).update(status=Candidate.Status.RUNNING)
-    errors = []
+    errors, arrived = [], []
 
     def worker():
         image = GeneratedImage(
             data=png_bytes(), mime_type="image/png", seed=1, request_id="r1", sent_prompt="x"
         )
         try:
-            arrived = ArrivedImage(result=image, ingested=ingest_generated_image(image.data))
-            store_candidate_image(job, candidate, arrived, job.sent_prompt)
+            arrived.append(arrived_image(job, candidate, image))
+            store_candidate_image(job, candidate, arrived[0], job.sent_prompt)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever the worker hit
             errors.append(exc)
         finally:
@@ -229,6 +224,7 @@ def test_a_late_image_and_the_reaper_take_locks_in_the_same_order(fake_provider)
     assert errors == []
     assert Candidate.objects.get(pk=candidate.pk).status == Candidate.Status.FAILED
     assert not Keyframe.objects.filter(job=job).exists()  # the late image is dropped
+    assert not any(default_storage.exists(name) for name in arrived[0].files)  # its files too
     assert CreditTransaction.objects.filter(job=job, kind="refund").count() == 1
     assert balance_of(user=user) == 100
     assert ledger_mismatches() == []
