@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from cutflow.files import write_image_files
-from cutflow.images import ingest_generated_image
+from cutflow.images import IngestedImage, ingest_generated_image
 from keyframes.models import Candidate, GenerationJob, Keyframe
 from keyframes.providers.base import ErrorKind, GeneratedImage, ProviderError
 
@@ -34,11 +34,10 @@ class ArrivedImage:
 
 def arrived_image(job: GenerationJob, candidate: Candidate, result: GeneratedImage) -> ArrivedImage:
     """Raises a ProviderError (bad response) for an image we cannot use or cannot store."""
-    with _ingest_slots:
-        try:
-            ingested = ingest_generated_image(result.data)
-        except ValidationError as exc:
-            raise _unusable(f"Unusable image: {exc}", result) from exc
+    try:
+        ingested = ingested_image(result.data)
+    except ValidationError as exc:
+        raise _unusable(f"Unusable image: {exc}", result) from exc
     keyframe = Keyframe(
         cut_id=job.cut_id,
         job=job,
@@ -54,6 +53,12 @@ def arrived_image(job: GenerationJob, candidate: Candidate, result: GeneratedIma
         # Storage refused the file (disk full, bucket down): the image is lost, so is the charge.
         raise _unusable(f"Could not store the image: {exc!r}", result) from exc
     return ArrivedImage(result=result, keyframe=keyframe, files=files)
+
+
+def ingested_image(data: bytes) -> IngestedImage:
+    """`ingest_generated_image`, waiting for a free core first."""
+    with _ingest_slots:
+        return ingest_generated_image(data)
 
 
 def _unusable(detail: str, result: GeneratedImage) -> ProviderError:

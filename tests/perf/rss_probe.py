@@ -3,8 +3,8 @@
     python -m tests.perf.rss_probe --long-side 2048 --count 4
 
 Prints JSON: the RSS after Django and the generation code are loaded, and the peak after the
-images are rendered (in threads, as a job's provider calls run) and ingested one by one (as
-the job's main thread stores them).
+images are rendered and ingested, each in its own thread (as a job's candidates receive their
+images), ingesting no more at once than the job does (one per core).
 """
 
 import argparse
@@ -37,7 +37,7 @@ def main() -> None:
 
     django.setup()
     import keyframes.generation  # noqa: F401  (a worker has the whole app loaded)
-    from cutflow.images import ingest_generated_image
+    from keyframes.arrivals import ingested_image
     from keyframes.providers.local_draft import render_draft
 
     loaded = peak_mb()
@@ -51,9 +51,12 @@ def main() -> None:
             long_side=args.long_side,
         )
 
+    def receive(seed: int):
+        data = render(seed)
+        return data, ingested_image(data)
+
     with ThreadPoolExecutor(max_workers=args.count) as pool:
-        images = list(pool.map(render, range(args.count)))
-    stored = [ingest_generated_image(data) for data in images]
+        images, stored = zip(*pool.map(receive, range(args.count)), strict=True)
     print(
         json.dumps(
             {
