@@ -23,18 +23,6 @@ def cancels(server):
 
 
 # --- Replicate: create, poll, find, cancel ---------------------------------------------------
-def test_a_prediction_is_created_without_holding_the_request_open(fake_provider):
-    fake_provider.latency = 0.3
-
-    image = generate("flux-2-pro")
-
-    (create,) = fake_provider.generation_requests
-    assert "prefer" not in create.headers
-    polls = [r for r in fake_provider.requests if r.path == f"/v1/predictions/{image.request_id}"]
-    assert polls, "the prediction was polled by its id"
-    assert image.data == create.served_image
-
-
 def test_a_create_whose_answer_is_lost_is_found_and_followed(fake_provider, settings):
     settings.REPLICATE_CREATE_TIMEOUT_SECONDS = 0.5
     fake_provider.hang_seconds = 3

@@ -122,21 +122,21 @@ def test_ip_adapter_faceid_runs_the_pinned_version(fake_provider):
     assert image.data == creates[0].served_image  # read from a list output
 
 
-def test_replicate_prediction_is_polled_until_it_succeeds(fake_provider):
-    fake_provider.max_prefer_wait = 0.1
+def test_replicate_prediction_is_created_at_once_then_polled_until_it_succeeds(fake_provider):
     fake_provider.latency = 0.3
 
     image = generate("flux-2-pro")
 
-    polls = [r for r in fake_provider.requests if r.method == "GET" and "predictions" in r.path]
+    (create,) = fake_provider.generation_requests
+    assert "prefer" not in create.headers  # no Prefer: wait holding the create open
+    polls = [r for r in fake_provider.requests if r.path == f"/v1/predictions/{image.request_id}"]
     assert polls
-    assert image.data == fake_provider.generation_requests[0].served_image
+    assert image.data == create.served_image
 
 
 def test_replicate_prediction_past_the_deadline_is_cancelled(fake_provider, settings):
     settings.PROVIDER_TIMEOUT_SECONDS = 1
     settings.PROVIDER_MAX_RETRIES = 0
-    fake_provider.max_prefer_wait = 0.1
     fake_provider.latency = 30
 
     with pytest.raises(ProviderError) as caught:
