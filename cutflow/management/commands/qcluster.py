@@ -9,6 +9,8 @@ SIGTERM sent to the main process alone still stops the cluster in order). Tasks 
 their worker are finished and refunded by the reaper, as after any worker death.
 """
 
+import os
+
 from django_q.cluster import Cluster
 from django_q.management.commands import qcluster
 
@@ -19,11 +21,24 @@ class GroupSignalSafeCluster(Cluster):
     def stop(self) -> bool:
         if self.sentinel is not None:
             self.sentinel.join(timeout=SENTINEL_GRACE_SECONDS)
-            if not self.sentinel.is_alive():
+            if self.sentinel_has_ended():
                 self.start_event = None
                 self.stop_event = None
                 return True
         return super().stop()
+
+    def sentinel_has_ended(self) -> bool:
+        """The signal can interrupt a wait that has just reaped the sentinel (multiprocessing's
+        exit handler joins it) before that wait records the exit code: is_alive() then says
+        True forever, and setting the stop event would block on the dead sentinel's
+        acknowledgement. A pid that no longer exists has ended, whoever reaped it."""
+        if not self.sentinel.is_alive():
+            return True
+        try:
+            os.kill(self.sentinel.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
 
 
 class Command(qcluster.Command):
