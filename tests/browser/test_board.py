@@ -20,15 +20,21 @@ def saved_order(response) -> bool:
     return "/board/order/" in response.url and response.ok
 
 
-def drag(page, source, target):
-    """A real pointer drag, in small steps, from the middle of ``source`` to just past
-    the middle of ``target``."""
+def drag(page, source, target, *, until_order: list[str]):
+    """A real pointer drag, in small steps, from the middle of ``source`` to just past the
+    middle of ``target``, held there until the cards show ``until_order``: SortableJS
+    ignores the pointer over a card that is still sliding (150 ms), so on a busy machine a
+    single pass can end one place short, and a person would keep hovering too."""
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     x, y = end["x"] + end["width"] * 0.75, end["y"] + end["height"] / 2
     page.mouse.move(x, y, steps=20)
-    page.mouse.move(x + 2, y, steps=5)
+    for nudge in range(20):
+        if card_scripts(page) == until_order:
+            break
+        page.mouse.move(x + 2 + nudge % 2, y, steps=2)
+        page.wait_for_timeout(100)
     page.mouse.up()
 
 
@@ -42,7 +48,12 @@ def test_dragging_a_card_reorders_the_storyboard_for_good(signed_in_page, live_s
     expect(page.locator("[data-board-cards][data-sortable]")).to_have_count(1)
 
     with page.expect_response(saved_order):
-        drag(page, page.locator(".board-card").nth(0), page.locator(".board-card").nth(2))
+        drag(
+            page,
+            page.locator(".board-card").nth(0),
+            page.locator(".board-card").nth(2),
+            until_order=["Bravo", "Charlie", "Alpha"],
+        )
 
     expect(page.locator(".board-card .board-script")).to_have_text(["Bravo", "Charlie", "Alpha"])
     page.reload()
