@@ -23,6 +23,14 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def face_scoring_only_where_tested(request, settings):
+    """dlib scores each stored keyframe against its character sheets (about half a CPU second
+    each). Where tasks run inline that would cost every flight over the demo's characters
+    seconds that prove nothing about it, so only tests marked `face_scoring` score faces."""
+    settings.FACE_SCORING_ENABLED = request.node.get_closest_marker("face_scoring") is not None
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rendered fragments and rate limits live in the cache; a test starts with none, as the
     rows an earlier test's fragments describe may come back with the same ids."""

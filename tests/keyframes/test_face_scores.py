@@ -25,7 +25,7 @@ from tests.keyframes.face_images import (
     photo_bytes,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.face_scoring]
 
 
 @pytest.fixture
