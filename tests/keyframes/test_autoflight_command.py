@@ -242,6 +242,9 @@ def test_ctrl_c_while_waiting_leaves_the_jobs_running_and_says_how_to_follow_the
         model_key="flux-2-pro",
         flight=flight,
     )
+    # Ctrl-C as a terminal delivers it, even where the suite was started in the background
+    # by a shell, which leaves SIGINT ignored (the command would then wait forever).
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     out = io.StringIO()
@@ -252,6 +255,7 @@ def test_ctrl_c_while_waiting_leaves_the_jobs_running_and_says_how_to_follow_the
             )
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous_handler)
 
     assert raised.value.code == 130
     output = out.getvalue()
