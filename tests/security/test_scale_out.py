@@ -26,10 +26,17 @@ from tests.perf.clusters import (
 )
 from tests.security.test_worker_faults import kill
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.runs_long,
+    pytest.mark.django_db(transaction=True),
+]
 
 CUTS, COUNT, PRICE, CAP = 24, 4, 5, 8
 START_CREDITS = CUTS * COUNT * PRICE
+LATENCY = 0.75  # seconds per image at the fake Replicate
+# Nothing finished for this long (eight images' latency) means the live cluster is done.
+SETTLE_SECONDS = 8 * LATENCY
 
 
 @pytest.fixture
@@ -61,14 +68,15 @@ def final_jobs() -> int:
 
 def settled(previous: list) -> bool:
     """Nothing has finished for a while: what is left was lost with the killed cluster."""
-    now = (final_jobs(), Keyframe.objects.count())
-    previous.append((time.monotonic(), now))
-    recent = [count for at, count in previous if at > time.monotonic() - 12]
-    return len(previous) > 24 and len(set(recent)) == 1
+    at = time.monotonic()
+    previous.append((at, (final_jobs(), Keyframe.objects.count())))
+    watched_long_enough = previous[0][0] <= at - SETTLE_SECONDS
+    recent = {counts for when, counts in previous if when >= at - SETTLE_SECONDS}
+    return watched_long_enough and len(recent) == 1
 
 
 def test_two_clusters_share_a_flight_and_survive_losing_one(fake_provider, tmp_path, redis_queue):
-    fake_provider.latency = 1.5
+    fake_provider.latency = LATENCY
     owner = make_user(email="fleet@example.com", credits=START_CREDITS)
     project = make_project(owner=owner, title="Fleet")
     Cut.objects.bulk_create(
