@@ -30,6 +30,7 @@ pytestmark = [
 
 CUTS = 6
 CREDITS = 200
+PROMPT_SECONDS = 0.5  # the fake Gemini's time to write one prompt
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def gemini_for_workers(fake_provider, monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "fake-gemini-key")
     monkeypatch.setenv("GEMINI_BASE_URL", fake_provider.gemini_base_url)
     monkeypatch.setenv("PROMPT_WRITER_CONCURRENCY", "1")
-    fake_provider.prompt_latency = 1.5
+    fake_provider.prompt_latency = PROMPT_SECONDS
     return fake_provider
 
 
@@ -65,7 +66,11 @@ def test_a_worker_killed_after_half_the_prompts_is_resumed_with_one_charge_per_c
         return project.cuts.exclude(prompt="").count() >= CUTS // 2
 
     wait_until(half_written, timeout=120, what="half the prompts", tmp_path=tmp_path)
+    # Gemini stalls from here on, so the worker cannot finish the flight before it dies
+    # however long the kill takes on a loaded machine; the prompt being written is lost.
+    fake.prompt_latency = 60
     kill(worker)
+    fake.prompt_latency = PROMPT_SECONDS
     started = GenerationJob.objects.filter(flight=flight).count()
     assert started < CUTS
     assert balance_of(user=owner) == CREDITS - started * 5
