@@ -10,8 +10,8 @@ from projects.models import Cut
 from tests.factories import make_cut, make_project, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCRIPT = "Nova coils rope on the pier while gulls circle the harbour at dawn."
-PROMPT = "Nova, a young sailor, coils a thick rope; soft dawn light, wide shot."
+SCRIPT = "Nova coils rope on the pier at dawn."
+PROMPT = "Nova, a young sailor, coils a rope; dawn light."
 
 
 def saves_of(page) -> list:
