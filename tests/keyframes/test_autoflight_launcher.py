@@ -67,7 +67,8 @@ def max_overlap(requests) -> int:
 def test_confirm_for_ten_cuts_answers_before_any_prompt_and_the_worker_generates_every_cut(
     fake_provider, owner, client, settings, capsys
 ):
-    fake_provider.prompt_latency = 2.0
+    # Long enough that prompts written in parallel overlap at the fake: 3 rounds of 4.
+    fake_provider.prompt_latency = 0.75
     settings.PROMPT_WRITER_CONCURRENCY = 4
     project = storyboard(owner, cuts=10)
     client.force_login(owner)
