@@ -26,7 +26,7 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest --numprocesses auto
+	$(PY) -m pytest --numprocesses auto --dist worksteal
 
 lint: install
 	$(VENV)/bin/ruff check .

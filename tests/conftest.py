@@ -70,12 +70,14 @@ def stranger_client(client, stranger):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Long tests start first, so parallel workers finish together (the order is the same in
-    every worker). PostgreSQL-only tests skip on SQLite with a printed reason; in CI they must
-    run."""
+    """Long tests start first, so parallel workers finish together: those marked runs_long,
+    then the transactional ones (a live server, worker processes, threads; each takes
+    seconds), then the rest in pytest-django's order. `make test` lets an idle worker take
+    half of another's queue (`--dist worksteal`), so the short tests at the end even out.
+    PostgreSQL-only tests skip on SQLite with a printed reason; in CI they must run."""
     from django.db import connection
 
-    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)
+    items.sort(key=start_order)
     if connection.vendor == "postgresql":
         return
     if IN_CI:
@@ -84,3 +86,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def start_order(item) -> int:
+    if item.get_closest_marker("runs_long"):
+        return 0
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or {"transactional_db", "live_server"} & set(item.fixturenames):
+        return 1
+    return 2
