@@ -7,13 +7,22 @@
     return Array.from(document.querySelectorAll("[data-review-cut]"));
   }
 
+  // Kept by id: a pick's answer replaces its cut, and htmx puts the answer's classes back
+  // on it a moment after the swap, when J may already have moved on to the next cut.
+  let currentId = null;
+
   function current() {
-    return document.querySelector("[data-review-cut].current");
+    return currentId ? document.getElementById(currentId) : null;
+  }
+
+  function showCurrent() {
+    cuts().forEach(function (each) { each.classList.toggle("current", each.id === currentId); });
   }
 
   function makeCurrent(cut) {
     if (!cut) return;
-    cuts().forEach(function (each) { each.classList.toggle("current", each === cut); });
+    currentId = cut.id;
+    showCurrent();
     cut.focus({ preventScroll: true });
     cut.scrollIntoView({ block: "nearest" });
   }
@@ -49,6 +58,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.querySelector("[data-review-list]")) return;
     makeCurrent(cuts()[0]);
+    document.addEventListener("htmx:afterSettle", showCurrent);
     document.addEventListener("keydown", onKey);
     document.addEventListener("click", function (event) {
       const zoom = event.target.closest("[data-review-zoom]");
