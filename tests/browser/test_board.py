@@ -136,3 +136,39 @@ def test_the_board_and_review_show_the_picked_images_face_match(
     )
     assert blocking_violations(page) == []
     assert page.js_errors == []
+
+
+def test_moving_on_before_a_pick_is_answered_keeps_the_cut_moved_to(signed_in_page, live_server):
+    user = make_user()
+    project = make_project(owner=user, title="Fast review")
+    first, second = make_cut(project=project), make_cut(project=project)
+    generated_set(first)
+    second_set = generated_set(second)
+    page = signed_in_page(user)
+    page.goto(live_server.url + f"/projects/{project.pk}/review/")
+    expect(page.locator("[data-review-cut].current")).to_have_count(1)
+    held = []  # only the first pick's request is held
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/pick/**", hold_first)
+
+    page.keyboard.press("2")  # its answer is held back until the creator has moved on
+    page.keyboard.press("j")
+    expect(page.locator(f"#review-cut-{second.pk}")).to_have_class("review-cut card current")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    expect(page.locator(f"#review-cut-{first.pk} .review-frame.chosen")).to_have_count(1)
+
+    expect(page.locator("[data-review-cut].current")).to_have_count(1)
+    expect(page.locator(f"#review-cut-{second.pk}")).to_have_class("review-cut card current")
+    page.keyboard.press("4")
+    expect(page.locator(f"#review-cut-{second.pk} .review-frame.chosen")).to_have_count(1)
+    second.refresh_from_db()
+    assert second.representative_id == second_set[3].pk
+    assert page.js_errors == []
