@@ -1,8 +1,10 @@
 """Models served by Replicate, through the official `replicate` client.
 
-One prediction per candidate, created without `Prefer: wait` so its id comes back at once,
-then polled by id until it finishes, and cancelled at the candidate's deadline so it stops
-costing money. A create whose answer is lost (a timeout before any id arrived) may still have
+One prediction per candidate. Its create asks Replicate to hold the answer until the prediction
+ends (`Prefer: wait`), for a few seconds less than the create's own timeout, so a quick model
+costs no polls and the answer is not lost to our timeout; a prediction still running then is
+polled by id until it finishes, and cancelled at the candidate's deadline so it stops costing
+money. A create whose answer is lost (a timeout before any id arrived) may still have
 started a prediction: it is looked up in the account's recent predictions by its exact input
 (prompt, seed and reference URLs make it ours), then followed or cancelled like any other.
 """
@@ -202,9 +204,19 @@ def _started_prediction(client: replicate.Client, endpoint: str, inputs: dict) -
 
 def _create_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
     model, _, version = endpoint.partition(":")
+    wait = _create_wait_seconds()
     if version:  # a community model has no model endpoint, only versions
-        return client.predictions.create(version=version, input=inputs)
-    return client.models.predictions.create(model=model, input=inputs)
+        return client.predictions.create(version=version, input=inputs, wait=wait)
+    return client.models.predictions.create(model=model, input=inputs, wait=wait)
+
+
+def _create_wait_seconds() -> int | bool:
+    """How long Replicate may hold the create's answer (1-60 s), or False for none: a margin
+    inside the create's timeout and the candidate's deadline, so the answer and its id always
+    come back before either ends."""
+    budget = min(settings.REPLICATE_CREATE_TIMEOUT_SECONDS, seconds_left()) - CREATE_WAIT_MARGIN
+    seconds = int(min(PREFER_WAIT_MAX_SECONDS, budget))
+    return seconds if seconds >= 1 else False
 
 
 def _find_lost_create(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction | None:
@@ -225,6 +237,8 @@ def _find_lost_create(client: replicate.Client, endpoint: str, inputs: dict) -> 
     return None
 
 
+CREATE_WAIT_MARGIN = 2.0
+PREFER_WAIT_MAX_SECONDS = 60  # Replicate's own bound for `Prefer: wait=N`
 _claimed_ids: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first
 _claimed_guard = threading.Lock()
 CLAIMS_KEPT = 10_000

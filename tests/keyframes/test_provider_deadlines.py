@@ -78,6 +78,7 @@ def test_replicate_client_retries_of_a_rate_limited_poll_count_against_the_budge
     settings.PROVIDER_MAX_RETRIES = 2
     fake_provider.retry_after_seconds = 0
     fake_provider.latency = 0.2
+    fake_provider.max_prefer_wait = 0  # the create answers at once, so the image is polled for
     fake_provider.rate_limit_polls(5)
 
     with pytest.raises(ProviderError) as caught:
@@ -93,6 +94,7 @@ def test_no_sdk_retry_waits_past_the_deadline(fake_provider, settings):
     settings.PROVIDER_TIMEOUT_SECONDS = 2
     fake_provider.retry_after_seconds = 5  # longer than the candidate has left
     fake_provider.latency = 0.2
+    fake_provider.max_prefer_wait = 0
     fake_provider.rate_limit_polls(1)
 
     with pytest.raises(ProviderError) as caught:

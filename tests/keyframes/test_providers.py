@@ -122,16 +122,43 @@ def test_ip_adapter_faceid_runs_the_pinned_version(fake_provider):
     assert image.data == creates[0].served_image  # read from a list output
 
 
-def test_replicate_prediction_is_created_at_once_then_polled_until_it_succeeds(fake_provider):
+def test_a_quick_replicate_prediction_comes_back_with_its_create_and_costs_no_poll(
+    fake_provider, settings
+):
+    settings.REPLICATE_CREATE_TIMEOUT_SECONDS = 15
+    settings.PROVIDER_TIMEOUT_SECONDS = 60
     fake_provider.latency = 0.3
 
     image = generate("flux-2-pro")
 
     (create,) = fake_provider.generation_requests
-    assert "prefer" not in create.headers  # no Prefer: wait holding the create open
+    assert create.headers["prefer"] == "wait=13"  # held 2 s inside the create's timeout
+    assert not [r for r in fake_provider.requests if r.path.startswith("/v1/predictions/")]
+    assert image.data == create.served_image
+
+
+def test_a_replicate_prediction_still_running_after_the_create_is_polled_until_it_succeeds(
+    fake_provider,
+):
+    fake_provider.latency = 0.3
+    fake_provider.max_prefer_wait = 0  # Replicate answers the create before the image is done
+
+    image = generate("flux-2-pro")
+
+    (create,) = fake_provider.generation_requests
     polls = [r for r in fake_provider.requests if r.path == f"/v1/predictions/{image.request_id}"]
     assert polls
     assert image.data == create.served_image
+
+
+def test_a_create_timeout_too_short_to_hold_asks_for_no_wait(fake_provider, settings):
+    settings.REPLICATE_CREATE_TIMEOUT_SECONDS = 2.5
+    fake_provider.latency = 0.3
+
+    generate("flux-2-pro")
+
+    (create,) = fake_provider.generation_requests
+    assert "prefer" not in create.headers
 
 
 def test_replicate_prediction_past_the_deadline_is_cancelled(fake_provider, settings):
