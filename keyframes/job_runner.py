@@ -256,24 +256,28 @@ def save_keyframe(
 ) -> None:
     result, keyframe = arrived.result, arrived.keyframe
     with transaction.atomic():
-        # The job row first, as fail_candidate and cancel_job take it: holding the candidate
-        # while waiting for the job would deadlock with a reaper failing this candidate.
-        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
-        finished = Candidate.objects.filter(
-            pk=candidate.pk, status=Candidate.Status.RUNNING
-        ).update(
-            status=Candidate.Status.SUCCEEDED,
-            provider_request_id=result.request_id[:120],
-            finished_at=timezone.now(),
-        )
-        if not finished:
-            raise CandidateGivenUp
+        mark_candidate_succeeded(job, candidate, request_id=result.request_id)
         keyframe.save()
         queue_face_scoring(keyframe=keyframe)
         # The provider's text adds the reference labels to the folded prompt.
         GenerationJob.objects.filter(pk=job.pk, sent_prompt=request_prompt).update(
             sent_prompt=result.sent_prompt
         )
+
+
+def mark_candidate_succeeded(job: GenerationJob, candidate: Candidate, *, request_id: str) -> None:
+    """Inside the caller's transaction: the running candidate succeeds, or CandidateGivenUp when
+    a reaper or a cancel ended it first. The job row is locked first, as fail_candidate and
+    cancel_job take it: holding the candidate while waiting for the job would deadlock with a
+    reaper failing this candidate."""
+    GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
+    finished = Candidate.objects.filter(pk=candidate.pk, status=Candidate.Status.RUNNING).update(
+        status=Candidate.Status.SUCCEEDED,
+        provider_request_id=request_id[:120],
+        finished_at=timezone.now(),
+    )
+    if not finished:
+        raise CandidateGivenUp
 
 
 class CandidateGivenUp(Exception):

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from cutflow.camera_moves import render_camera_move
 from cutflow.files import stored_file
@@ -20,6 +19,7 @@ from keyframes.job_runner import (
     CandidateGivenUp,
     claim_candidates,
     fail_candidate,
+    mark_candidate_succeeded,
     replace_dead_connection,
 )
 from keyframes.models import Candidate, GenerationJob, Take
@@ -144,17 +144,7 @@ def store_take_video(
 
 def finish_take(job, candidate, video: GeneratedVideo, info: VideoInfo, name: str) -> None:
     with transaction.atomic():
-        # The job row first, in the order fail_candidate and cancel_job take them.
-        GenerationJob.objects.select_for_update().filter(pk=job.pk).first()
-        finished = Candidate.objects.filter(
-            pk=candidate.pk, status=Candidate.Status.RUNNING
-        ).update(
-            status=Candidate.Status.SUCCEEDED,
-            provider_request_id=video.request_id[:120],
-            finished_at=timezone.now(),
-        )
-        if not finished:
-            raise CandidateGivenUp
+        mark_candidate_succeeded(job, candidate, request_id=video.request_id)
         sent = {"input": video.sent_input, "input_keys": sorted(video.sent_input)}
         GenerationJob.objects.filter(pk=job.pk).update(sent_request=job.sent_request | sent)
         Take.objects.filter(job=job).update(

@@ -1,15 +1,12 @@
 """The cut editor's keyframe canvas: generate, poll, select, delete, upload, cancel."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from credits.services import InsufficientCredits
-from cutflow.ratelimit import RateLimited, check_rate_limit, check_upload_rate
+from cutflow.ratelimit import check_upload_rate
 from keyframes import keyframe_actions
 from keyframes.canvas import canvas_state
 from keyframes.editor import canvas_context, controls_context
@@ -19,11 +16,11 @@ from keyframes.generate_controls import choose_generation as keep_generation_cho
 from keyframes.generate_controls import save_text_and_generate
 from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
+from keyframes.views.starting import redirect_with_errors, start_errors
 from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
 from projects.models import Cut
-from projects.services import CutGone
 from projects.text_form import saved_text_form, text_context
 
 CANVAS_RESPONSE = "keyframes/canvas_response.html"
@@ -83,22 +80,13 @@ def generate(request, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     form = GenerateForm(request.POST)
     text_form = CutTextForm(request.POST if "prompt" in request.POST else None)
-    errors, status = {}, 200
-    try:
-        check_rate_limit(user=request.user, action="generate", rate=settings.GENERATION_RATE_LIMIT)
-        start_from_forms(cut=cut, user=request.user, form=form, text_form=text_form)
-    except CutGone:
-        raise Http404("This cut was deleted.") from None
-    except InsufficientCredits as exc:
-        errors = {"credits": exc.messages}
-    except RateLimited as exc:
-        errors, status = exc.message_dict, 429
-    except ValidationError as exc:
-        errors = exc.message_dict
+    errors, status = start_errors(
+        request,
+        action="generate",
+        start=lambda: start_from_forms(cut=cut, user=request.user, form=form, text_form=text_form),
+    )
     if not request.htmx:
-        for message in sum(errors.values(), []):
-            messages.error(request, message)
-        return redirect(cut)
+        return redirect_with_errors(request, cut, errors)
     context = canvas_response_context(request, cut) | {"swap_also": {"controls"}}
     # A refused Generate keeps the model and count the creator chose, and their cost.
     picked = GenerationChoiceForm(request.POST)

@@ -1,22 +1,17 @@
 """The cut editor's Takes panel: the takes and their player, start one, use one, cancel one."""
 
-from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from credits.services import InsufficientCredits
-from cutflow.ratelimit import RateLimited, check_rate_limit
 from keyframes.forms import TakeForm
 from keyframes.job_faults import cancel_job
 from keyframes.models import Take
 from keyframes.take_panel import take_choice, takes_panel_context
 from keyframes.takes import choose_representative_take, start_take
+from keyframes.views.starting import redirect_with_errors, start_errors
 from projects.access import get_owned_cut
-from projects.services import CutGone
 
 PANEL = "keyframes/takes_panel.html"
 
@@ -51,22 +46,13 @@ def take_form(request, cut_id):
 def start(request, cut_id):
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
     form = TakeForm(request.POST)
-    errors, status = {}, 200
-    try:
-        check_rate_limit(user=request.user, action="take", rate=settings.GENERATION_RATE_LIMIT)
-        start_from_form(cut=cut, user=request.user, form=form)
-    except CutGone:
-        raise Http404("This cut was deleted.") from None
-    except InsufficientCredits as exc:
-        errors = {"credits": exc.messages}
-    except RateLimited as exc:
-        errors, status = exc.message_dict, 429
-    except ValidationError as exc:
-        errors = exc.message_dict
+    errors, status = start_errors(
+        request,
+        action="take",
+        start=lambda: start_from_form(cut=cut, user=request.user, form=form),
+    )
     if not request.htmx:
-        for message in sum(errors.values(), []):
-            messages.error(request, message)
-        return redirect(cut)
+        return redirect_with_errors(request, cut, errors)
     # Templates cannot read "__all__": errors of no field are shown as the form's.
     errors = {("form" if key == NON_FIELD_ERRORS else key): value for key, value in errors.items()}
     # A refused take keeps what the creator chose and typed; a started one keeps it too,
