@@ -162,7 +162,8 @@ def test_a_create_timeout_too_short_to_hold_asks_for_no_wait(fake_provider, sett
 
 
 def test_replicate_prediction_past_the_deadline_is_cancelled(fake_provider, settings):
-    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    # Long enough for the create to answer on a busy machine, far short of the 30 s image.
+    settings.PROVIDER_TIMEOUT_SECONDS = 3
     settings.PROVIDER_MAX_RETRIES = 0
     fake_provider.latency = 30
 
