@@ -332,6 +332,9 @@ class FakeProviderServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: with Nagle's algorithm on, each such answer
+    # waited out the client's delayed ACK (about 40 ms), a cost no real provider adds.
+    disable_nagle_algorithm = True
     server_version = "FakeProvider/1.0"
 
     @property
@@ -451,7 +454,11 @@ class _Handler(BaseHTTPRequestHandler):
         if wait is not None and prediction.status == "starting":
             if self.fake.max_prefer_wait is not None:
                 wait = min(wait, self.fake.max_prefer_wait)
-            self.fake._pause(min(self.fake.latency, wait))
+            # Held from the create's arrival, as Replicate holds it: drawing the image above is
+            # the model's own work, inside its latency, not time added after it.
+            arrived_at = prediction.ready_at - self.fake.latency
+            answer_at = min(prediction.ready_at, arrived_at + wait)
+            self.fake._pause(max(0.0, answer_at - time.monotonic()))
         self._send_json(201, self._prediction_json(prediction))
 
     def _show_prediction(self, prediction_id: str) -> None:
