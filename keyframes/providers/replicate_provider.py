@@ -58,6 +58,8 @@ FINISHED = ("succeeded", "failed", "canceled")
 SDK_RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 # How many times a lost create is looked for; the list may lag the create by a moment.
 FIND_ATTEMPTS = 2
+CREATE_WAIT_MARGIN = 2.0  # seconds the create's hold ends before its timeout or the deadline
+PREFER_WAIT_MAX_SECONDS = 60  # Replicate's own bound for `Prefer: wait=N`
 # A face model whose detector found no face fails with this (IP-Adapter Face ID's IndexError).
 NO_FACE_ERRORS = ("IndexError", "list index out of range", "no face")
 DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600.0  # when a file comes back without expires_at
@@ -237,8 +239,6 @@ def _find_lost_create(client: replicate.Client, endpoint: str, inputs: dict) -> 
     return None
 
 
-CREATE_WAIT_MARGIN = 2.0
-PREFER_WAIT_MAX_SECONDS = 60  # Replicate's own bound for `Prefer: wait=N`
 _claimed_ids: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first
 _claimed_guard = threading.Lock()
 CLAIMS_KEPT = 10_000
