@@ -8,13 +8,12 @@ a retried task sees the rows and stops.
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django_q.tasks import async_task
 
+from cutflow.task_queue import enqueue_after_commit
 from keyframes import face_match
 from keyframes.face_match import FaceMatch, ScoringUnavailable, Verdict
 from keyframes.models import FaceScore, Keyframe
@@ -48,14 +47,11 @@ def queue_face_scoring(*, keyframe: Keyframe) -> None:
     """After commit, so the worker never loads a keyframe that was rolled back."""
     if not settings.FACE_SCORING_ENABLED or not character_references(keyframe):
         return
-    transaction.on_commit(
-        partial(
-            async_task,
-            "keyframes.tasks.score_keyframe_faces",
-            keyframe.pk,
-            task_name=f"face-score-{keyframe.pk}",
-            timeout=settings.FACE_SCORING_TIMEOUT_SECONDS,
-        ),
+    enqueue_after_commit(
+        "keyframes.tasks.score_keyframe_faces",
+        keyframe.pk,
+        task_name=f"face-score-{keyframe.pk}",
+        timeout=settings.FACE_SCORING_TIMEOUT_SECONDS,
         robust=True,
     )
 

@@ -6,9 +6,9 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from credits.services import InsufficientCredits
+from cutflow.task_queue import enqueue
 from keyframes.flights import CutPlan, FlightRefused, ShotPlan
 from keyframes.generation import start_generation
 from keyframes.models import Flight, GenerationJob
@@ -94,9 +94,7 @@ def queue_launcher(*, flight: Flight, plan: ShotPlan) -> None:
 
 
 def enqueue_launcher(flight_id: int) -> None:
-    async_task(
-        "keyframes.tasks.launch_flight_task", flight_id, task_name=f"flight-{flight_id}-launch"
-    )
+    enqueue("keyframes.tasks.launch_flight_task", flight_id, task_name=f"flight-{flight_id}-launch")
 
 
 def start_cut(

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django_q.tasks import async_task
 
 from characters.references import ReferenceList, check_references, resolve_references
+from cutflow.task_queue import enqueue
 from keyframes.job_credits import charge_job
 from keyframes.model_choice import choose_model
 from keyframes.models import Candidate, Flight, GenerationJob
@@ -158,7 +158,7 @@ def create_job(*, cut, user, plan, negative_prompt, idempotency_key, flight) -> 
 
 
 def enqueue_job(job_id: int) -> None:
-    async_task("keyframes.tasks.run_job", job_id, task_name=f"generation-job-{job_id}")
+    enqueue("keyframes.tasks.run_job", job_id, task_name=f"generation-job-{job_id}")
 
 
 def prompt_to_send(*, cut: Cut, prompt: str) -> str:

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from characters.models import Asset
 from characters.references import find_mentioned_assets, variation_for_cut
+from cutflow.task_queue import enqueue
 from keyframes.providers.prompt_brief import (
     AssetBrief,
     PromptRequest,
@@ -86,7 +86,7 @@ def request_prompt(*, cut: Cut, user) -> Cut:
 
 
 def enqueue_prompt_task(cut_id: int) -> None:
-    async_task("keyframes.tasks.write_prompt_task", cut_id, task_name=f"prompt-cut-{cut_id}")
+    enqueue("keyframes.tasks.write_prompt_task", cut_id, task_name=f"prompt-cut-{cut_id}")
 
 
 def stale_before():

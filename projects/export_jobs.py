@@ -4,14 +4,13 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django_q.tasks import async_task
 
+from cutflow.task_queue import enqueue_after_commit
 from projects.export import (
     EXPORT_SYNC_MAX_CUTS,
     TOKEN_PATTERN,
@@ -118,9 +117,7 @@ def queue_export(*, project: Project, export_format: ExportFormat) -> ExportStat
         done=0,
         total=project.cuts.count(),
     )
-    transaction.on_commit(
-        partial(async_task, "projects.tasks.run_export", project.pk, export_format.key, token)
-    )
+    enqueue_after_commit("projects.tasks.run_export", project.pk, export_format.key, token)
     return status
 
 
