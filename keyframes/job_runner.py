@@ -1,5 +1,6 @@
 """Running a generation job in a worker: claim each slot, call the provider, store or refund."""
 
+import dataclasses
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -23,7 +24,7 @@ from keyframes.providers.base import (
     ProviderError,
     ReferenceImage,
 )
-from keyframes.providers.reference_prep import prepared_reference
+from keyframes.providers.reference_prep import cached_preparation, prepared_reference
 from keyframes.providers.registry import MODELS, ModelSpec, get_model, provider_name_for
 from keyframes.providers.retries import generate_with_retries
 from keyframes.providers.sent_request import sent_request
@@ -219,23 +220,33 @@ def models_served_by(provider: str) -> list[str]:
 def load_reference_images(job: GenerationJob) -> tuple[ReferenceImage, ...] | ProviderError:
     images = []
     for entry in job.references:
-        try:
-            with default_storage.open(entry["image_name"], "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return ProviderError(
-                ErrorKind.BAD_RESPONSE,
-                f"Reference image {entry['image_name']} is missing from storage",
-            )
         stored = ReferenceImage(
-            label=entry["label"], data=data, mime_type=entry["mime_type"], role=entry["role"]
+            label=entry["label"], data=b"", mime_type=entry["mime_type"], role=entry["role"]
         )
-        try:
-            images.append(prepared_reference(stored))
-        except (OSError, Image.DecompressionBombError) as exc:
-            detail = f"Reference image {entry['image_name']} is unreadable: {exc}"
-            return ProviderError(ErrorKind.BAD_RESPONSE, detail)
+        # Entries carry the stored file's sha256; an entry without one has its file read.
+        prepared = cached_preparation(stored, original_sha256=entry.get("sha256", ""))
+        if prepared is None:
+            prepared = read_and_prepare(entry, stored)
+        if isinstance(prepared, ProviderError):
+            return prepared
+        images.append(prepared)
     return tuple(images)
+
+
+def read_and_prepare(entry: dict, stored: ReferenceImage) -> ReferenceImage | ProviderError:
+    try:
+        with default_storage.open(entry["image_name"], "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return ProviderError(
+            ErrorKind.BAD_RESPONSE,
+            f"Reference image {entry['image_name']} is missing from storage",
+        )
+    try:
+        return prepared_reference(dataclasses.replace(stored, data=data))
+    except (OSError, Image.DecompressionBombError) as exc:
+        detail = f"Reference image {entry['image_name']} is unreadable: {exc}"
+        return ProviderError(ErrorKind.BAD_RESPONSE, detail)
 
 
 def store_candidate_image(

@@ -26,15 +26,32 @@ def prepared_reference(reference: ReferenceImage) -> ReferenceImage:
 
     Kept in the cache by the original's sha256: an Auto-Flight sends the same sheets with
     every cut, and scaling a 40 MP sheet takes longer than a whole fast generation."""
-    key = f"prepared-reference:{hashlib.sha256(reference.data).hexdigest()}"
-    cached = cache.get(key)
+    original_sha256 = hashlib.sha256(reference.data).hexdigest()
+    cached = cached_preparation(reference, original_sha256=original_sha256)
     if cached is not None:
-        data, mime_type, size = cached
-        return _described(reference, data, mime_type, size)
+        return cached
     prepared = _prepare(reference)
     size = (prepared.width, prepared.height)
-    cache.set(key, (prepared.data, prepared.mime_type, size), timeout=PREPARED_CACHE_SECONDS)
+    cache.set(
+        _cache_key(original_sha256),
+        (prepared.data, prepared.mime_type, size),
+        timeout=PREPARED_CACHE_SECONDS,
+    )
     return prepared
+
+
+def cached_preparation(reference: ReferenceImage, *, original_sha256: str) -> ReferenceImage | None:
+    """The prepared form of the original with this sha256, if it is still in the cache: the
+    original need not even be read (a 40 MP sheet is 20 MB to read and hash)."""
+    cached = cache.get(_cache_key(original_sha256)) if original_sha256 else None
+    if cached is None:
+        return None
+    data, mime_type, size = cached
+    return _described(reference, data, mime_type, size)
+
+
+def _cache_key(original_sha256: str) -> str:
+    return f"prepared-reference:{original_sha256}"
 
 
 def _prepare(reference: ReferenceImage) -> ReferenceImage:

@@ -9,8 +9,11 @@ from keyframes.providers.payload import json_input
 from keyframes.providers.registry import ModelSpec, Route, provider_name_for, route_for
 
 
-def sent_body(host: str, route: Route, request: CandidateRequest) -> tuple[str, dict[str, Any]]:
-    """(the endpoint or model id called, the JSON body its schema describes)."""
+def sent_body(
+    host: str, route: Route, request: CandidateRequest, *, image_urls: list[str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """(the endpoint or model id called, the JSON body its schema describes); without
+    ``image_urls`` the references are inline data URIs."""
     if host == "gemini":
         config = generation_config(request).model_dump(by_alias=True, exclude_none=True)
         config.pop("automaticFunctionCalling", None)  # the SDK keeps this one to itself
@@ -24,13 +27,16 @@ def sent_body(host: str, route: Route, request: CandidateRequest) -> tuple[str, 
     endpoint = route.endpoint
     if host == "fal" and request.references and route.edit_endpoint:
         endpoint = route.edit_endpoint
-    return endpoint, json_input(route, request)
+    return endpoint, json_input(route, request, image_urls=image_urls)
 
 
 def sent_request(spec: ModelSpec, request: CandidateRequest) -> dict[str, Any]:
     request = fit_to_model(spec, request)
     host = provider_name_for(spec)
-    served_model, body = sent_body(host, route_for(spec), request)
+    # Only the body's keys are kept, so the references need not be encoded: their sha256
+    # stands in for the upload URL.
+    placeholders = [reference.sha256 for reference in request.references]
+    served_model, body = sent_body(host, route_for(spec), request, image_urls=placeholders)
     keys = sorted(body.get("generationConfig", body))
     return {
         "provider": host,

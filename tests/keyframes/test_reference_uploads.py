@@ -4,6 +4,7 @@ import functools
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
@@ -163,3 +164,28 @@ def test_the_model_details_name_the_id_really_called(story, fake_provider, clien
     html = client.get(url, {"model": "gemini-2.5-flash-image", "count": "1"}).content.decode()
 
     assert "Gemini 3.1 Flash Image (<code>gemini-3.1-flash-image</code>)" in html
+
+
+def test_later_jobs_send_the_prepared_sheet_without_reading_the_original(
+    story, fake_provider, monkeypatch
+):
+    owner, project, mina = story
+    give_big_sheet(mina)
+    first = generate(owner, make_cut(project=project), "flux-2-pro", "first")
+    opened = []
+    storage_class = default_storage.__class__  # the configured storage, not its lazy wrapper
+    real_open = storage_class.open
+
+    def counted_open(storage, name, *args, **kwargs):
+        opened.append(name)
+        return real_open(storage, name, *args, **kwargs)
+
+    monkeypatch.setattr(storage_class, "open", counted_open)
+
+    second = generate(owner, make_cut(project=project), "flux-2-pro", "second")
+
+    assert second.status == GenerationJob.Status.SUCCEEDED
+    originals = {entry["image_name"] for entry in second.references}
+    assert len(originals) == 2 and not originals & set(opened)
+    assert second.sent_request["references"] == first.sent_request["references"]
+    assert len(fake_provider.uploads) == 2
