@@ -29,6 +29,7 @@ from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob, Keyframe
 from projects.models import Cut
 from tests.factories import make_asset, make_cut, make_project
+from tests.fakes.images import photo_like_png
 from tests.fakes.provider_server import FakeProviderServer
 from tests.perf.report import Report, Row, median
 from tests.perf.seed import MODEL_KEY, PROMPT
@@ -99,6 +100,13 @@ def realistic_cut(owner) -> Cut:
     return make_cut(project=project, prompt=f"{mentions}. {PROMPT}")
 
 
+def output_size(cut: Cut) -> tuple[int, int]:
+    """The size the fake draws for this cut's project at OUTPUT_MEGAPIXELS."""
+    width, _, height = cut.project.aspect_ratio.partition(":")
+    scale = (OUTPUT_MEGAPIXELS * 1_000_000 / (int(width) * int(height))) ** 0.5
+    return round(int(width) * scale), round(int(height) * scale)
+
+
 def sheet_jpeg(*, seed: int) -> bytes:
     detail = Image.effect_noise((612, 408), 40 + seed).convert("RGB")
     buffer = io.BytesIO()
@@ -117,6 +125,11 @@ def measure_fanout(report: Report, *, owner, latency: float, repeats: int, count
         in_flight = server.max_in_flight
         with replicate_cap(1):
             sequential = [timed_job(cut=cut, user=owner, count=count) for _ in range(repeats)]
+        photos = [photo_like_png(output_size(cut), seed=slot) for slot in range(count)]
+        detailed = []
+        for _ in range(repeats):
+            server.images_to_serve.extend(photos)
+            detailed.append(timed_job(cut=cut, user=owner, count=count))
     report.add(
         Row(
             FANOUT,
@@ -127,6 +140,17 @@ def measure_fanout(report: Report, *, owner, latency: float, repeats: int, count
             f"median of {repeats}: {median(parallel):.3f} s at {latency:g} s per image; "
             f"{in_flight} calls in flight at most; {OUTPUT_MEGAPIXELS:g} MP outputs, three "
             f"4 MP references",
+        )
+    )
+    report.add(
+        Row(
+            FANOUT,
+            "same job, photo-like outputs",
+            median(detailed) / latency,
+            "x",
+            None,
+            f"median of {repeats}: {median(detailed):.3f} s; each output a detailed "
+            f"{OUTPUT_MEGAPIXELS:g} MP PNG of {len(photos[0]) / 1e6:.1f} MB",
         )
     )
     report.add(

@@ -31,9 +31,10 @@ SMOKE = Options(
 def test_benchmark_reports_every_section_with_sane_figures(tmp_path):
     report = run_benchmarks(SMOKE)
 
-    fanout, baseline = report.section("1 fan-out")
-    assert fanout.value > 0 and baseline.value > 0
-    assert fanout.target == 1.15 and baseline.target is None
+    fanout, photo_like, baseline = report.section("1 fan-out")
+    assert fanout.value > 0 and photo_like.value > 0 and baseline.value > 0
+    assert fanout.target == 1.15 and photo_like.target is None and baseline.target is None
+    assert "detailed 1.5 MP PNG" in photo_like.detail
     flight, in_flight = report.section("2 auto-flight")
     assert flight.value > 0 and flight.target == 1.25
     assert 1 <= in_flight.value <= in_flight.target == 2 and in_flight.verdict == "ok"
