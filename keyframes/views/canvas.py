@@ -16,7 +16,7 @@ from keyframes.generate_controls import choose_generation as keep_generation_cho
 from keyframes.generate_controls import save_text_and_generate
 from keyframes.job_faults import cancel_job
 from keyframes.models import GenerationJob, Keyframe
-from keyframes.views.starting import redirect_with_errors, start_errors
+from keyframes.views.starting import offer_credits_if_short, redirect_with_errors, start_errors
 from projects.access import get_owned_cut
 from projects.cut_list import cut_entry_html
 from projects.forms import CutTextForm
@@ -101,9 +101,7 @@ def generate(request, cut_id):
         context = prompt_error_context(cut, text_form, errors["prompt"]) | context
         context["swap_also"] = {"controls", "cut-text"}
     response = render(request, CANVAS_RESPONSE, context, status=status)
-    if "credits" in errors:
-        trigger_client_event(response, "open-purchase-dialog")
-    return response
+    return offer_credits_if_short(response, errors)
 
 
 def start_from_forms(*, cut: Cut, user, form: GenerateForm, text_form: CutTextForm) -> None:

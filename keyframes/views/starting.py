@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django_htmx.http import trigger_client_event
 
 from credits.services import InsufficientCredits
 from cutflow.ratelimit import RateLimited, check_rate_limit
@@ -27,6 +28,13 @@ def start_errors(request, *, action: str, start: Callable[[], object]) -> tuple[
     except ValidationError as exc:
         return exc.message_dict, 200
     return {}, 200
+
+
+def offer_credits_if_short(response, errors: dict):
+    """A start refused for want of credits opens the purchase dialog over the page."""
+    if "credits" in errors:
+        trigger_client_event(response, "open-purchase-dialog")
+    return response
 
 
 def redirect_with_errors(request, cut, errors: dict):

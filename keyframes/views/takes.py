@@ -3,14 +3,13 @@
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 
 from keyframes.forms import TakeForm
 from keyframes.job_faults import cancel_job
 from keyframes.models import Take
 from keyframes.take_panel import take_choice, takes_panel_context
 from keyframes.takes import choose_representative_take, start_take
-from keyframes.views.starting import redirect_with_errors, start_errors
+from keyframes.views.starting import offer_credits_if_short, redirect_with_errors, start_errors
 from projects.access import get_owned_cut
 
 PANEL = "keyframes/takes_panel.html"
@@ -65,9 +64,7 @@ def start(request, cut_id):
     )
     context = takes_panel_context(cut, choice=choice, errors=errors) | {"answer": True}
     response = render(request, f"{PANEL}#take-form", context, status=status)
-    if "credits" in errors:
-        trigger_client_event(response, "open-purchase-dialog")
-    return response
+    return offer_credits_if_short(response, errors)
 
 
 def start_from_form(*, cut, user, form: TakeForm) -> Take:
