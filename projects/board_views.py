@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from projects.access import get_owned_project
 from projects.board import board_cards
+from projects.durations import clock, running_seconds
 from projects.forms import ReorderForm
 
 
@@ -26,4 +27,11 @@ def board_reorder(request, project_id):
 
 
 def board_context(project) -> dict:
-    return {"project": project, "cards": board_cards(project)}
+    cards = board_cards(project)
+    seconds = running_seconds(card.cut for card in cards)
+    return {
+        "project": project,
+        "cards": cards,
+        "running_seconds": seconds,
+        "running_time": clock(seconds),
+    }

@@ -1,5 +1,7 @@
 """The board page: every cut as a card, in order; reordering saves at once."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +25,14 @@ def board_html(client, project) -> tuple[str, int]:
 def storyboard_of(project, count: int, *, scored: bool = False) -> list[Cut]:
     cuts = []
     for number in range(count):
-        cut = make_cut(project=project, script=f"Scene {number + 1}: @mina looks up.")
+        # Every third cut has a duration of its own, the others follow the shot size.
+        chosen = Decimal(number + 1) if number % 3 == 0 else None
+        cut = make_cut(
+            project=project,
+            script=f"Scene {number + 1}: @mina looks up.",
+            shot_size=Cut.ShotSize.WIDE,
+            duration_override=chosen,
+        )
         if number % 2 == 0:
             keyframe = give_representative(cut, colour=(30 * number % 255, 90, 40))
             if scored:
@@ -116,12 +125,53 @@ def test_the_board_query_count_does_not_grow_with_the_cuts(owner_client, user):
 
     assert html.count('class="board-card"') == 12
     assert html.count("@mina ✓ 0.80") == 6 and few_html.count("@mina ✓ 0.80") == 1
+    assert html.count('class="board-duration muted"') == 8  # the others have their own
     assert many == few
+
+
+def cards_of(html: str) -> list[str]:
+    return html.split('class="board-card"')[1:]
+
+
+def test_each_card_shows_its_duration_and_the_header_the_running_time(owner_client, project):
+    make_cut(project=project, shot_size=Cut.ShotSize.WIDE)
+    make_cut(project=project, duration_override=Decimal("30"))
+    make_cut(project=project, shot_size=Cut.ShotSize.CLOSE_UP, duration_override=Decimal("30"))
+
+    html, _ = board_html(owner_client, project)
+
+    wide, chosen, close_up = cards_of(html)
+    assert '<span class="board-duration muted" title="Follows the shot size' in wide
+    assert "3.5 s" in wide
+    for card in (chosen, close_up):
+        assert '<span class="board-duration" title="The duration you set for this cut">30 s' in card
+    # 3.5 + 30 + 30 seconds, to the nearest second.
+    assert "Running time <strong>1:04</strong>" in html
+    assert 'title="63.5 seconds in all"' in html
+
+
+def test_a_duration_changed_in_the_shot_card_shows_on_the_next_board(owner_client, project):
+    cut = make_cut(project=project, shot_size=Cut.ShotSize.CLOSE_UP)
+    before, _ = board_html(owner_client, project)
+    assert '<span class="board-duration muted"' in before and "2 s" in before
+    shot_url = reverse("projects:cut_shot", args=[project.pk, cut.pk])
+    shot = {"shot_size": "close_up", "camera_angle": "", "camera_movement": ""}
+
+    owner_client.post(shot_url, shot | {"duration": "12.5"}, HTTP_HX_REQUEST="true")
+    chosen, _ = board_html(owner_client, project)
+    owner_client.post(shot_url, shot | {"duration": ""}, HTTP_HX_REQUEST="true")
+    followed_again, _ = board_html(owner_client, project)
+
+    assert '<span class="board-duration" title="The duration you set for this cut">12.5 s' in chosen
+    assert "Running time <strong>0:13</strong>" in chosen
+    assert '<span class="board-duration muted"' in followed_again
+    assert "Running time <strong>0:02</strong>" in followed_again
 
 
 def test_an_empty_storyboard_offers_to_add_a_cut(owner_client, project):
     html, _ = board_html(owner_client, project)
     assert "No cuts yet" in html
+    assert "Running time <strong>0:00</strong>" in html
 
 
 def test_reordering_from_the_board_saves_and_renumbers(owner_client, project):
