@@ -72,7 +72,7 @@ FORMATS = {
         "Shot list (CSV)",
         "csv",
         "text/csv; charset=utf-8",
-        "One row per cut: status, shot, script, prompt and keyframe.",
+        "One row per cut: status, shot, duration in seconds, script, prompt and keyframe.",
         always_sync=True,
     ),
     "mp4": ExportFormat(
@@ -104,6 +104,7 @@ CSV_FIELDS = [
     "shot_size",
     "camera_angle",
     "camera_movement",
+    "duration_seconds",
     "script",
     "prompt",
     "keyframe_file",

@@ -3,6 +3,7 @@
 import io
 
 from cutflow.csv_cells import SpreadsheetSafeWriter
+from projects.durations import seconds_text
 from projects.export import CSV_FIELDS, export_cuts, keyframe_file_name, shot_parts
 from projects.models import Cut, Project
 from projects.signals import face_verdicts
@@ -45,6 +46,7 @@ def csv_row(cut: Cut, *, total: int) -> dict[str, str]:
         "shot_size": shot_size,
         "camera_angle": camera_angle,
         "camera_movement": camera_movement,
+        "duration_seconds": seconds_text(cut.duration_seconds),
         "script": cut.script,
         "prompt": cut.prompt,
         "keyframe_file": keyframe_file_name(cut, total=total) if keyframe else "",

@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
@@ -130,6 +131,7 @@ def test_csv_shot_list_round_trips_through_dictreader(project, storyboard):
         "shot_size": "Wide",
         "camera_angle": "Low angle",
         "camera_movement": "Dolly in",
+        "duration_seconds": "3.5",
         "script": 'She says, "Wait,\nplease" — and leaves.',
         "prompt": "prompt for cut 3",
         "keyframe_file": "cut-03.jpg",
@@ -137,6 +139,37 @@ def test_csv_shot_list_round_trips_through_dictreader(project, storyboard):
         "keyframe_seed": "103",
     }
     assert rows[1]["keyframe_file"] == "" and rows[1]["status"] == "Draft"
+
+
+def test_the_shot_list_gives_each_cut_its_seconds_as_a_number_to_add_up(project, storyboard):
+    storyboard[0].duration_seconds = 12
+    storyboard[1].duration_seconds = "6.5"
+    for cut in storyboard[:2]:
+        cut.save()
+
+    rows = list(csv.DictReader(io.StringIO(export_csv.export_csv(project), newline="")))
+
+    seconds = [row["duration_seconds"] for row in rows]
+    # Cuts 1 and 2 as set; the others by their shot size: wide, medium close-up, close-up...
+    assert seconds == ["12", "6.5", "3.5", "2.5", "2", "3.5", "2.5"]
+    assert sum(Decimal(value) for value in seconds) == Decimal("32.5")
+
+
+def test_a_downloaded_shot_list_keeps_korean_and_japanese_beside_the_durations(
+    owner_client, project
+):
+    korean = "서희는 창가에 앉아 커피잔을 감싸 쥔다."
+    japanese = "ミナは窓辺で「おはよう」と微笑む。"
+    make_cut(project=project, script=korean, shot_size="close_up")
+    make_cut(project=project, script=japanese, duration_override=Decimal("4.5"))
+
+    response = owner_client.get(reverse("projects:export_download", args=[project.pk, "csv"]))
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert [(row["script"], row["duration_seconds"]) for row in rows] == [
+        (korean, "2"),
+        (japanese, "4.5"),
+    ]
 
 
 def test_exports_read_the_cuts_in_a_constant_number_of_queries(user):
