@@ -44,7 +44,7 @@ FORMATS = {
         "PDF storyboard, 6 cuts a page",
         "pdf",
         "application/pdf",
-        "Landscape A4 pages in a 2 × 3 grid: keyframe, cut number, shot and script.",
+        "Landscape A4 pages in a 2 × 3 grid: keyframe, cut number, duration, shot and script.",
     ),
     "pdf-9": ExportFormat(
         "pdf-9",

@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from cutflow.line_breaking import wrap_text
 from cutflow.typeface import pdf_font
+from projects.durations import clock, running_seconds, seconds_text
 from projects.export import Progress, export_cuts, read_stored, shot_label
 from projects.models import Cut, Project
 from projects.signals import named_texts
@@ -68,7 +69,7 @@ def export_pdf(
     pdf.setTitle(f"{project.title} storyboard")
     pdf.setAuthor("Cutflow")
     for page in range(pages):
-        draw_header(pdf, project, page=page + 1, pages=pages, cut_count=len(cuts))
+        draw_header(pdf, project, page=page + 1, pages=pages, cuts=cuts)
         page_cuts = cuts[page * cuts_per_page : (page + 1) * cuts_per_page]
         for slot, cut in enumerate(page_cuts):
             draw_cut(pdf, cut, grid=grid, slot=slot, script=scripts[cut.pk])
@@ -109,14 +110,15 @@ def grid_of(columns: int, rows: int, frame_ratio: float) -> Grid:
     return Grid(columns, rows, cell_width, cell_height, frame_width, frame_width / frame_ratio)
 
 
-def draw_header(pdf: Canvas, project: Project, *, page: int, pages: int, cut_count: int) -> None:
+def draw_header(pdf: Canvas, project: Project, *, page: int, pages: int, cuts: list[Cut]) -> None:
     top = PAGE_HEIGHT - MARGIN
     pdf.setFillGray(0)
     pdf.setFont(pdf_font(), 14)
     pdf.drawString(MARGIN, top - 14, project.title)
     pdf.setFont("Helvetica", 9)
-    cuts = f"{cut_count} cut{'s' if cut_count != 1 else ''}"
-    pdf.drawString(MARGIN, top - 27, f"{cuts} · {project.aspect_ratio}")
+    count = f"{len(cuts)} cut{'s' if len(cuts) != 1 else ''}"
+    running_time = f"{clock(running_seconds(cuts))} running time"
+    pdf.drawString(MARGIN, top - 27, f"{count} · {running_time} · {project.aspect_ratio}")
     pdf.drawRightString(PAGE_WIDTH - MARGIN, top - 14, f"Page {page} of {pages}")
 
 
@@ -189,9 +191,7 @@ def draw_caption(
     pdf: Canvas, cut: Cut, *, script: str, left: float, top: float, width: float, bottom: float
 ):
     line = top - CAPTION_SIZE
-    pdf.setFillGray(0)
-    pdf.setFont("Helvetica-Bold", CAPTION_SIZE)
-    pdf.drawString(left, line, f"Cut {cut.number}")
+    draw_cut_number(pdf, cut, left=left, line=line, width=width, size=CAPTION_SIZE)
     shot = shot_label(cut)
     if shot:
         line -= CAPTION_SIZE + 3
@@ -206,6 +206,15 @@ def draw_caption(
     for text in lines:
         line -= SCRIPT_LEADING
         pdf.drawString(left, line, text)
+
+
+def draw_cut_number(pdf: Canvas, cut: Cut, *, left: float, line: float, width: float, size: int):
+    """The cut's number on the left and its duration on the right, as a shot list's timing."""
+    pdf.setFillGray(0)
+    pdf.setFont("Helvetica-Bold", size)
+    pdf.drawString(left, line, f"Cut {cut.number}")
+    pdf.setFont("Helvetica", size)
+    pdf.drawRightString(left + width, line, f"{seconds_text(cut.duration_seconds)} s")
 
 
 def script_lines(script: str, *, width: float, room: int) -> list[str]:

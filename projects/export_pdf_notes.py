@@ -20,6 +20,7 @@ from projects.export_pdf import (
     SCRIPT_SIZE,
     aspect_ratio_of,
     caption_scripts,
+    draw_cut_number,
     draw_fitted,
     draw_header,
     draw_placeholder,
@@ -41,13 +42,13 @@ def export_pdf_notes(project: Project, *, on_progress: Progress | None = None) -
     pdf.setAuthor("Cutflow")
     pages = max(1, len(cuts))
     for index, cut in enumerate(cuts):
-        draw_header(pdf, project, page=index + 1, pages=pages, cut_count=len(cuts))
+        draw_header(pdf, project, page=index + 1, pages=pages, cuts=cuts)
         draw_page(pdf, cut, script=scripts[cut.pk], ratio=aspect_ratio_of(project))
         pdf.showPage()
         if on_progress:
             on_progress(index + 1, len(cuts))
     if not cuts:
-        draw_header(pdf, project, page=1, pages=1, cut_count=0)
+        draw_header(pdf, project, page=1, pages=1, cuts=[])
         pdf.setFont("Helvetica", 12)
         pdf.drawString(MARGIN, PAGE_HEIGHT / 2, "This storyboard has no cuts yet.")
         pdf.showPage()
@@ -75,11 +76,10 @@ def draw_page(pdf: Canvas, cut: Cut, *, script: str, ratio: float) -> None:
 
 
 def draw_caption(pdf: Canvas, cut: Cut, *, script: str, left: float, top: float, width: float):
-    """The cut's number, shot and script; returns the height where the notes start."""
+    """The cut's number, duration, shot and script; returns the height where the notes
+    start."""
     line = top - CAPTION_SIZE - 4
-    pdf.setFillGray(0)
-    pdf.setFont("Helvetica-Bold", CAPTION_SIZE + 4)
-    pdf.drawString(left, line, f"Cut {cut.number}")
+    draw_cut_number(pdf, cut, left=left, line=line, width=width, size=CAPTION_SIZE + 4)
     shot = shot_label(cut)
     if shot:
         line -= CAPTION_SIZE + 6

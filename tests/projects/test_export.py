@@ -172,6 +172,25 @@ def test_a_downloaded_shot_list_keeps_korean_and_japanese_beside_the_durations(
     ]
 
 
+def test_pdf_captions_give_each_cut_its_duration_and_the_header_the_running_time(
+    project, storyboard
+):
+    storyboard[0].duration_seconds = 30
+    storyboard[0].save()
+
+    grid, notes = (
+        PdfReader(io.BytesIO(export_jobs.build_export(project, export.get_format(layout))))
+        for layout in ("pdf", "pdf-notes")
+    )
+
+    first_grid, first_note = grid.pages[0].extract_text(), notes.pages[0].extract_text()
+    # 30 s for cut 1, then its six others by their shot sizes: 2 + 3.5 + 2.5 + 2 + 3.5 + 2.5.
+    assert "7 cuts · 0:46 running time" in first_grid
+    assert "7 cuts · 0:46 running time" in first_note
+    assert "30 s" in first_grid and "3.5 s" in first_grid and "2.5 s" in first_grid
+    assert "30 s" in first_note and "3.5 s" in notes.pages[2].extract_text()  # a wide shot
+
+
 def test_exports_read_the_cuts_in_a_constant_number_of_queries(user):
     def queries_for(cut_count):
         project = make_project(owner=user)
