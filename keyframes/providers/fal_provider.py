@@ -2,8 +2,9 @@
 
 A candidate is submitted to the queue, its status polled until it completes (or the
 candidate's deadline passes, then it is cancelled), and its result image downloaded.
-fal-client retries rate limits itself and cannot be told not to: hooks on its HTTP client
-count each 429 against the candidate's retry budget and stop it at the deadline.
+fal-client retries rate limits itself and cannot be told not to: hooks on its HTTP clients
+(the queue's, and the one it makes for each storage upload) count each 429 against the
+candidate's retry budget and stop it at the deadline.
 FLUX.2 Flash and Turbo take reference images only on their `/edit` endpoints.
 """
 
@@ -80,14 +81,29 @@ def _endpoint(route: Route, request: CandidateRequest) -> str:
     return route.endpoint
 
 
+class _CandidateClient(fal_client.SyncClient):
+    """fal-client's client whose storage uploads answer to the candidate too: each upload
+    goes out on a new HTTP client, which fal-client retries on as it does on the queue's."""
+
+    def _get_cdn_client(self) -> httpx.Client:
+        check_deadline()  # it may first fetch a storage token, on a client of its own
+        return _held_to_candidate(super()._get_cdn_client())
+
+
 @functools.lru_cache(maxsize=8)
 def cached_client(key: str, timeout: float) -> fal_client.SyncClient:
-    client = fal_client.SyncClient(key=key, default_timeout=timeout)
-    # The client's one HTTP client (a cached property): every queue request passes these.
-    hooks = client._client.event_hooks
+    client = _CandidateClient(key=key, default_timeout=timeout)
+    # The queue's one HTTP client (a cached property), also used by the fallback storage.
+    _held_to_candidate(client._client)
+    return client
+
+
+def _held_to_candidate(http_client: httpx.Client) -> httpx.Client:
+    """Every request of this client within the candidate's deadline, each 429 counted."""
+    hooks = http_client.event_hooks
     hooks["request"].append(_within_deadline)
     hooks["response"].append(_count_rate_limit)
-    return client
+    return http_client
 
 
 def _within_deadline(request: httpx.Request) -> None:

@@ -8,6 +8,12 @@ has_nsfw_concepts), malformed (a result that is not JSON), timeout (the submit t
 reset (the image download is cut off). A submission its endpoint's saved contract refuses gets
 fal's 422 (an unknown endpoint, 404) before any fault is consumed.
 
+Storage: fal-client uploads a reference to the CDN (a storage token from rest.fal.ai, then
+POST v3.fal.media/files/upload) and, when that fails, to its fallback storage (POST
+rest.fal.ai/storage/upload/initiate, then PUT the file to the URL it names).
+`rate_limit_storage(n)` answers the next n upload requests of either kind with 429 (without
+Retry-After, so fal-client's own backoff sets the pace); `storage_requests` records each.
+
 It also answers fal's Platform API model search (GET api.fal.ai/v1/models?endpoint_id=…&expand=
 openapi-3.0) from the saved contracts, for `check_providers --live`; `live_schemas`, `retired`
 and `deprecated` make an endpoint drift, disappear or carry fal's deprecated status.
@@ -16,7 +22,9 @@ and `deprecated` make an endpoint drift, disappear or carry fal's deprecated sta
 import itertools
 import json
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +39,7 @@ from tests.fakes.videos import mp4_clip, requested_seconds
 QUEUE = "https://queue.fal.run"
 PLATFORM_HOST = "api.fal.ai"
 CDN = "https://v3.fal.media"
+SIGNED_UPLOAD_HOST = "storage.googleapis.com"  # where the fallback storage's PUT goes
 FAL_FAULT_KINDS = (
     "rate_limit",
     "server_error",
@@ -53,12 +62,20 @@ class FalSubmission:
     output: str = "image"
 
 
+@dataclass(frozen=True)
+class StorageRequest:
+    at: float  # time.monotonic() on arrival
+    url: str
+    status: int
+
+
 @dataclass
 class FakeFalQueue:
     submissions: list[FalSubmission] = field(default_factory=list)
     status_polls: int = 0
     uploads: dict[str, bytes] = field(default_factory=dict)  # fal storage, by URL
     rate_limited_submits: int = 0
+    storage_requests: list[StorageRequest] = field(default_factory=list)  # uploads only
     # Video endpoints answer with these files, in order, before real MP4 clips of the length.
     videos_to_serve: deque = field(default_factory=deque)
     live_schemas: dict[str, dict] = field(default_factory=dict)  # endpoint -> its input schema
@@ -71,11 +88,15 @@ class FakeFalQueue:
         self._faults: deque[str] = deque()
         self._ids = itertools.count(1)
         self._by_id: dict[str, FalSubmission] = {}
+        self._upload_ids = itertools.count(1)
+        self._storage_rate_limits = 0
+        self._signed_uploads: dict[str, str] = {}  # signed PUT URL -> the file's URL
 
     def mount(self, router: respx.MockRouter) -> "FakeFalQueue":
         router.route(host="queue.fal.run").mock(side_effect=self._queue)
         router.route(host="v3.fal.media").mock(side_effect=self._cdn)
-        router.route(host="rest.fal.ai").mock(side_effect=self._storage_token)
+        router.route(host="rest.fal.ai").mock(side_effect=self._rest)
+        router.route(host=SIGNED_UPLOAD_HOST).mock(side_effect=self._signed_upload)
         router.route(host=PLATFORM_HOST).mock(side_effect=self._platform)
         return self
 
@@ -84,6 +105,11 @@ class FakeFalQueue:
             raise ValueError(f"unknown fault {kind!r}; choose from {FAL_FAULT_KINDS}")
         with self._lock:
             self._faults.extend([kind] * n)
+
+    def rate_limit_storage(self, n: int) -> None:
+        """The next n storage uploads (to the CDN or the fallback storage) get 429."""
+        with self._lock:
+            self._storage_rate_limits += n
 
     # --- queue host -------------------------------------------------------------------------
     def _queue(self, request: httpx.Request) -> httpx.Response:
@@ -224,8 +250,13 @@ class FakeFalQueue:
             }
         return entry
 
-    # --- CDN host ---------------------------------------------------------------------------
-    def _storage_token(self, request: httpx.Request) -> httpx.Response:
+    # --- storage: the CDN and the fallback ---------------------------------------------------
+    def _rest(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/storage/upload/initiate":
+            return self._initiate_upload(request)
+        return self._storage_token()
+
+    def _storage_token(self) -> httpx.Response:
         token = {
             "token": "fake-cdn-token",
             "token_type": "Bearer",
@@ -234,11 +265,50 @@ class FakeFalQueue:
         }
         return httpx.Response(200, json=token)
 
-    def _upload(self, request: httpx.Request) -> httpx.Response:
+    def _storage_answer(
+        self, request: httpx.Request, answer: Callable[[], httpx.Response]
+    ) -> httpx.Response:
+        """Records an upload request; a 429 while rate limits remain, else ``answer()``."""
+        arrived_at = time.monotonic()
         with self._lock:
-            url = f"{CDN}/files/uploads/upload-{len(self.uploads) + 1:04d}"
-            self.uploads[url] = request.content
-        return httpx.Response(200, json={"access_url": url})
+            limited = self._storage_rate_limits > 0
+            self._storage_rate_limits -= int(limited)
+        if limited:
+            response = httpx.Response(429, json={"detail": "Rate limit exceeded"})
+        else:
+            response = answer()
+        with self._lock:
+            self.storage_requests.append(
+                StorageRequest(at=arrived_at, url=str(request.url), status=response.status_code)
+            )
+        return response
+
+    def _new_file_url(self) -> str:
+        return f"{CDN}/files/uploads/upload-{next(self._upload_ids):04d}"
+
+    def _upload(self, request: httpx.Request) -> httpx.Response:
+        def stored() -> httpx.Response:
+            url = self._new_file_url()
+            with self._lock:
+                self.uploads[url] = request.content
+            return httpx.Response(200, json={"access_url": url})
+
+        return self._storage_answer(request, stored)
+
+    def _initiate_upload(self, request: httpx.Request) -> httpx.Response:
+        def signed() -> httpx.Response:
+            file_url = self._new_file_url()
+            upload_url = f"https://{SIGNED_UPLOAD_HOST}/fake-fal/{file_url.rsplit('/', 1)[-1]}"
+            with self._lock:
+                self._signed_uploads[upload_url] = file_url
+            return httpx.Response(200, json={"upload_url": upload_url, "file_url": file_url})
+
+        return self._storage_answer(request, signed)
+
+    def _signed_upload(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.uploads[self._signed_uploads[str(request.url)]] = request.content
+        return httpx.Response(200)
 
     def _cdn(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path == "/files/upload":

@@ -1,17 +1,25 @@
 """A candidate's deadline and retry budget: lost Replicate creates are found, and no SDK
-retries past the budget or the deadline (the real `replicate` and `fal-client` clients)."""
+retries past the budget or the deadline, fal's storage uploads included (the real `replicate`
+and `fal-client` clients)."""
+
+import time
 
 import pytest
 
+from credits.services import balance_of
+from keyframes.generation import start_generation
+from keyframes.job_runner import run_generation
+from keyframes.models import GenerationJob
 from keyframes.providers.base import ErrorKind, ProviderError
 from keyframes.providers.registry import get_model
 from keyframes.providers.retries import generate_with_retries
-from tests.keyframes.provider_requests import candidate
+from tests.factories import make_asset, make_cut, make_project, make_user
+from tests.keyframes.provider_requests import JAKE, candidate
 
 
-def generate(model_key, *, sleep=None):
+def generate(model_key, *, sleep=None, **overrides):
     kwargs = {"sleep": sleep} if sleep else {}
-    return generate_with_retries(get_model(model_key), candidate(model_key), **kwargs)
+    return generate_with_retries(get_model(model_key), candidate(model_key, **overrides), **kwargs)
 
 
 def predictions_listed(server):
@@ -140,3 +148,76 @@ def test_fal_rate_limits_are_not_retried_past_the_deadline(fake_fal, settings):
 
     assert caught.value.kind == ErrorKind.RATE_LIMITED
     assert fake_fal.rate_limited_submits == 1
+
+
+# --- fal storage: reference uploads share the candidate's budget and deadline ---------------
+def test_a_rate_limited_fal_storage_upload_is_retried_within_the_budget(fake_fal, settings):
+    settings.PROVIDER_MAX_RETRIES = 3
+    fake_fal.rate_limit_storage(2)
+
+    image = generate("flux-2-flash", references=(JAKE,))
+
+    assert [r.status for r in fake_fal.storage_requests] == [429, 429, 200]
+    (submission,) = fake_fal.submissions
+    (url,) = submission.arguments["image_urls"]
+    assert fake_fal.uploads[url] == JAKE.data
+    assert image.request_id == submission.request_id
+
+
+def test_fal_storage_and_queue_rate_limits_spend_one_budget(fake_fal, settings):
+    settings.PROVIDER_MAX_RETRIES = 3
+    fake_fal.rate_limit_storage(2)  # two retries of the upload
+    fake_fal.fail_next(2, "rate_limit")  # one retry of the submit, then the budget is spent
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-flash", references=(JAKE,))
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert fake_fal.rate_limited_submits == 2
+    assert fake_fal.submissions == []
+
+
+@pytest.mark.django_db
+def test_fal_storage_rate_limited_past_the_budget_fails_the_image_and_refunds_it(
+    fake_fal, settings
+):
+    settings.PROVIDER_MAX_RETRIES = 2
+    owner = make_user(credits=100)
+    project = make_project(owner=owner, quality_preset="fast")
+    make_asset(project=project, handle="Mina")
+    cut = make_cut(project=project, prompt="@Mina waits by the window")
+    fake_fal.rate_limit_storage(20)
+
+    job = start_generation(
+        cut=cut,
+        user=owner,
+        prompt=cut.prompt,
+        count=1,
+        idempotency_key="storage-429",
+        model_key="flux-2-flash",
+    )
+    job = run_generation(job=job)
+
+    assert job.status == GenerationJob.Status.FAILED
+    assert "rate limited" in job.error_message
+    assert job.credits_refunded == job.credits_charged > 0
+    assert balance_of(user=owner) == 100
+    # The CDN's first answer and two retries, then fal-client's fallback storage once:
+    # not fal-client's ten attempts at each.
+    assert [r.status for r in fake_fal.storage_requests] == [429] * 4
+    assert fake_fal.submissions == []
+
+
+def test_fal_storage_uploads_stop_at_the_candidates_deadline(fake_fal, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    settings.PROVIDER_MAX_RETRIES = 100  # only the deadline can stop fal-client's retries
+    fake_fal.rate_limit_storage(100)
+    started = time.monotonic()
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-flash", references=(JAKE,))
+
+    assert caught.value.kind == ErrorKind.TIMEOUT
+    assert fake_fal.storage_requests
+    assert all(r.at < started + 1 for r in fake_fal.storage_requests)
+    assert fake_fal.submissions == []
