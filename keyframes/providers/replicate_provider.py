@@ -6,17 +6,19 @@ costs no polls and the answer is not lost to our timeout; a prediction still run
 polled by id until it finishes, and cancelled at the candidate's deadline so it stops costing
 money. A create whose answer is lost (a timeout before any id arrived) may still have
 started a prediction: it is looked up in the account's recent predictions by its exact input
-(prompt, seed and reference URLs make it ours), then followed or cancelled like any other.
+(prompt, seed and reference URLs make it ours), then followed or cancelled like any other. The
+list is read newest first, a few pages at most, down to the first prediction older than the create.
 """
 
 import functools
 import io
+import itertools
 import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ import replicate
 from django.conf import settings
 from replicate.exceptions import ReplicateError
 from replicate.helpers import FileOutput
+from replicate.pagination import paginate
 from replicate.prediction import Prediction
 
 from keyframes.providers.base import (
@@ -58,6 +61,12 @@ FINISHED = ("succeeded", "failed", "canceled")
 SDK_RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 # How many times a lost create is looked for; the list may lag the create by a moment.
 FIND_ATTEMPTS = 2
+# Pages of the prediction list (100 each) read per look: a busy account may have started
+# more predictions since the lost create than one page holds.
+FIND_PAGES = 5
+# The list is read down to predictions this much older than the create was sent: our clock
+# and Replicate's may disagree a little.
+CLOCK_SKEW_SECONDS = 30
 CREATE_WAIT_MARGIN = 2.0  # seconds the create's hold ends before its timeout or the deadline
 PREFER_WAIT_MAX_SECONDS = 60  # Replicate's own bound for `Prefer: wait=N`
 # A face model whose detector found no face fails with this (IP-Adapter Face ID's IndexError).
@@ -191,13 +200,14 @@ def finished_prediction(
 
 
 def _started_prediction(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction:
+    sent_at = datetime.now(UTC)
     try:
         with translated_errors():
             prediction = _create_prediction(client, endpoint, inputs)
     except ProviderError as error:
         if error.kind is not ErrorKind.TIMEOUT:
             raise
-        prediction = _find_lost_create(client, endpoint, inputs)
+        prediction = _find_lost_create(client, endpoint, inputs, sent_at=sent_at)
         if prediction is None:
             raise
     _claim(prediction.id)
@@ -221,22 +231,48 @@ def _create_wait_seconds() -> int | bool:
     return seconds if seconds >= 1 else False
 
 
-def _find_lost_create(client: replicate.Client, endpoint: str, inputs: dict) -> Prediction | None:
-    """The prediction a timed-out create started, if Replicate lists one with our input that
-    no other candidate of this process has taken (models without a seed send equal inputs)."""
+def _find_lost_create(
+    client: replicate.Client, endpoint: str, inputs: dict, *, sent_at: datetime
+) -> Prediction | None:
+    """The prediction a create sent at ``sent_at`` started before it timed out, if Replicate
+    lists one with our input that no other candidate of this process has taken (models
+    without a seed send equal inputs)."""
     model, _, version = endpoint.partition(":")
     with cleanup_time():
         for attempt in range(FIND_ATTEMPTS):
             if attempt:
                 time.sleep(client.poll_interval)
             with suppress(ReplicateError, httpx.HTTPError, ProviderError):
-                for prediction in client.predictions.list().results:
+                for prediction in _predictions_since(client, sent_at):
                     same_model = (
                         prediction.version == version if version else (prediction.model == model)
                     )
                     if same_model and prediction.input == inputs and _claim(prediction.id):
                         return prediction
     return None
+
+
+def _predictions_since(client: replicate.Client, moment: datetime) -> Iterator[Prediction]:
+    """The account's predictions, newest first, following the list's `next` cursor for at
+    most FIND_PAGES pages and stopping at the first one created before ``moment``."""
+    oldest = moment - timedelta(seconds=CLOCK_SKEW_SECONDS)
+    for page in itertools.islice(paginate(client.predictions.list), FIND_PAGES):
+        for prediction in page.results:
+            created_at = _parsed_time(prediction.created_at)
+            if created_at is not None and created_at < oldest:
+                return
+            yield prediction
+
+
+def _parsed_time(timestamp: str | None) -> datetime | None:
+    """An API timestamp ("2026-12-06T10:00:00.123456Z"), or None when absent or unreadable."""
+    if not timestamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _claimed_ids: dict[str, None] = {}  # insertion-ordered: the oldest are forgotten first

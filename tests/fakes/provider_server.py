@@ -16,6 +16,11 @@ failed prediction with an NSFW error; Gemini: finish reason SAFETY), malformed (
 not JSON), timeout (no answer for `hang_seconds`), lost_create (Replicate: the prediction
 starts, but the create's answer is held for `hang_seconds`), reset (the connection closes halfway
 through the image: Replicate's file download, Gemini's response body).
+
+Replicate's prediction list (GET /v1/predictions) pages like the host's: 100 per page, newest
+first, `next` the URL of the following page (an opaque `cursor`). `add_account_predictions`
+fills it with other clients' work on the account, and `predictions_during_lost_create` starts
+that many of them while a lost create's answer is held (a busy account).
 """
 
 import base64
@@ -29,11 +34,12 @@ import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.fakes.contracts import (
     gemini_contract,
@@ -45,6 +51,8 @@ from tests.fakes.contracts import (
 )
 from tests.fakes.images import png_image, size_for_aspect_ratio, size_for_ratio
 from tests.fakes.videos import mp4_clip, requested_seconds
+
+LIST_PAGE_SIZE = 100  # Replicate's page of predictions
 
 REPLICATE_MODERATION_ERROR = (
     "NSFW content detected: the input or output was flagged as sensitive. (E005)"
@@ -106,6 +114,7 @@ class RecordedRequest:
     raw: bytes = b""
     served_image: bytes | None = None  # the final image this request answered with
     prompt: bool = False  # a prompt writer call (Gemini text, JSON answer)
+    query: str = ""  # the URL's query string, e.g. a list page's "cursor=…"
 
 
 @dataclass
@@ -145,6 +154,7 @@ class _Prediction:
     extension: str = "png"
     content_type: str = "image/png"
     created_at: str = ""
+    sequence: int = 0  # orders predictions created in the same microsecond
 
 
 @dataclass
@@ -168,6 +178,8 @@ class FakeProviderServer:
     # Video models answer with these files, in order, before falling back to real MP4 clips
     # of the requested length.
     videos_to_serve: deque = field(default_factory=deque)
+    # Other clients of the account start this many predictions while a lost create is held.
+    predictions_during_lost_create: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -176,6 +188,8 @@ class FakeProviderServer:
         self._poll_rate_limits = 0
         self._text_answers: deque[str | int] = deque()  # an int: that HTTP error
         self._predictions: dict[str, _Prediction] = {}
+        self._account_predictions: list[_Prediction] = []  # other clients', listed only
+        self._sequence = itertools.count(1)
         self._ids = itertools.count(1)
         # Ids unique across servers, as the host's are: the client remembers ids it has seen.
         self._id_token = secrets.token_hex(3)
@@ -241,6 +255,26 @@ class FakeProviderServer:
         with self._lock:
             self._poll_rate_limits += n
 
+    def add_account_predictions(self, n: int, *, seconds_ago: float = 0.0) -> None:
+        """n predictions other clients of the account started ``seconds_ago``: the list shows
+        them among ours, and none matches a request of ours."""
+        created_at = _timestamp(datetime.now(UTC) - timedelta(seconds=seconds_ago))
+        with self._lock:
+            for _ in range(n):
+                self._account_predictions.append(
+                    _Prediction(
+                        id=self._new_id("other"),
+                        model="someone/another-model",
+                        version="",
+                        input={"prompt": "another client's picture"},
+                        status="succeeded",
+                        ready_at=0.0,
+                        as_list=False,
+                        created_at=created_at,
+                        sequence=next(self._sequence),
+                    )
+                )
+
     def expect_concurrent(self, n: int, *, timeout: float = 10.0) -> None:
         """Hold the next n generation calls until all n have arrived (or timeout passes).
 
@@ -264,6 +298,11 @@ class FakeProviderServer:
 
     def gemini_bodies(self) -> list[dict]:
         return [r.body for r in self.generation_requests if "contents" in (r.body or {})]
+
+    @property
+    def predictions_listed(self) -> list[RecordedRequest]:
+        """Every read of a page of Replicate's prediction list."""
+        return [r for r in self.requests if r.method == "GET" and r.path == "/v1/predictions"]
 
     @property
     def prediction_ids(self) -> list[str]:
@@ -366,7 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         prompt = self.command == "POST" and bool(_GENERATE_CONTENT.match(path))
         prompt = prompt and _asks_for_json(body)
         return RecordedRequest(
@@ -378,6 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             generation=self.command == "POST" and _is_generation(path) and not prompt,
             prompt=prompt,
             raw=raw,
+            query=query,
         )
 
     def _route(self, record: RecordedRequest) -> None:
@@ -387,7 +427,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "POST" and _VERSION_PREDICTIONS.match(path):
             self._create_prediction(record, model="", version=record.body.get("version", ""))
         elif method == "GET" and _VERSION_PREDICTIONS.match(path):
-            self._list_predictions()
+            self._list_predictions(record.query)
         elif method == "GET" and (match := _PREDICTION.match(path)):
             self._show_prediction(match[1])
         elif method == "POST" and (match := _CANCEL.match(path)):
@@ -444,9 +484,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in REPLICATE_FAILURES:
             prediction.status, prediction.error = "failed", REPLICATE_FAILURES[fault]
         record.served_image = prediction.image
-        prediction.created_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        prediction.created_at = _timestamp(datetime.now(UTC))
+        prediction.sequence = next(self.fake._sequence)
         self.fake._predictions[prediction.id] = prediction
         if fault == "lost_create":  # started, but the answer comes too late for the client
+            self.fake.add_account_predictions(self.fake.predictions_during_lost_create)
             self.fake._pause(self.fake.hang_seconds)
             self.close_connection = True
             return
@@ -475,13 +517,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(200, self._prediction_json(prediction))
 
-    def _list_predictions(self) -> None:
-        """GET /v1/predictions: the account's predictions, newest first, with their input."""
-        newest_first = sorted(
-            self.fake._predictions.values(), key=lambda p: p.created_at, reverse=True
-        )
-        results = [self._prediction_json(prediction) for prediction in newest_first]
-        self._send_json(200, {"next": None, "previous": None, "results": results})
+    def _list_predictions(self, query: str) -> None:
+        """GET /v1/predictions: a page of the account's predictions, newest first, with their
+        input; `next` names the page after it (its cursor: where this page ended)."""
+        with self.fake._lock:
+            listed = [*self.fake._predictions.values(), *self.fake._account_predictions]
+        newest_first = sorted(listed, key=_list_position, reverse=True)
+        if cursor := parse_qs(query).get("cursor"):
+            ended_at = tuple(json.loads(base64.urlsafe_b64decode(cursor[0])))
+            newest_first = [p for p in newest_first if _list_position(p) < ended_at]
+        page = newest_first[:LIST_PAGE_SIZE]
+        next_url = None
+        if len(newest_first) > LIST_PAGE_SIZE:
+            cursor = base64.urlsafe_b64encode(json.dumps(_list_position(page[-1])).encode())
+            next_url = f"{self.fake.replicate_base_url}/predictions?cursor={cursor.decode()}"
+        results = [self._prediction_json(prediction) for prediction in page]
+        self._send_json(200, {"next": next_url, "previous": None, "results": results})
 
     def _cancel_prediction(self, prediction_id: str) -> None:
         prediction = self.fake._predictions[prediction_id]
@@ -764,6 +815,15 @@ def cap_excess(spans: list[tuple[float, float | None]], *, cap: int) -> CapExces
         if step == 1 and in_flight > cap:
             calls += 1
     return CapExcess(peak=peak, calls=calls, seconds=seconds)
+
+
+def _timestamp(moment: datetime) -> str:
+    """Replicate's form of a time: "2026-12-06T10:00:00.123456Z"."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _list_position(prediction: _Prediction) -> tuple[str, int]:
+    return (prediction.created_at, prediction.sequence)
 
 
 def _asks_for_json(body: Any) -> bool:

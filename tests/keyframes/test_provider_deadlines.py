@@ -12,6 +12,7 @@ from keyframes.job_runner import run_generation
 from keyframes.models import GenerationJob
 from keyframes.providers.base import ErrorKind, ProviderError
 from keyframes.providers.registry import get_model
+from keyframes.providers.replicate_provider import FIND_ATTEMPTS, FIND_PAGES
 from keyframes.providers.retries import generate_with_retries
 from tests.factories import make_asset, make_cut, make_project, make_user
 from tests.keyframes.provider_requests import JAKE, candidate
@@ -20,10 +21,6 @@ from tests.keyframes.provider_requests import JAKE, candidate
 def generate(model_key, *, sleep=None, **overrides):
     kwargs = {"sleep": sleep} if sleep else {}
     return generate_with_retries(get_model(model_key), candidate(model_key, **overrides), **kwargs)
-
-
-def predictions_listed(server):
-    return [r for r in server.requests if r.method == "GET" and r.path == "/v1/predictions"]
 
 
 def cancels(server):
@@ -40,7 +37,7 @@ def test_a_create_whose_answer_is_lost_is_found_and_followed(fake_provider, sett
     image = generate("flux-2-pro")
 
     (create,) = fake_provider.generation_requests  # found, not created a second time
-    assert predictions_listed(fake_provider)
+    assert fake_provider.predictions_listed
     assert [image.request_id] == fake_provider.prediction_ids
     assert image.data == create.served_image
 
@@ -62,6 +59,52 @@ def test_a_create_lost_until_the_deadline_is_found_and_cancelled(fake_provider, 
     assert fake_provider.prediction_status(started) == "canceled"
 
 
+def test_a_lost_create_on_the_lists_second_page_is_found_and_followed(fake_provider, settings):
+    settings.REPLICATE_CREATE_TIMEOUT_SECONDS = 0.5
+    fake_provider.hang_seconds = 3
+    fake_provider.latency = 0.3
+    fake_provider.predictions_during_lost_create = 150  # a busy account pushes ours to page 2
+    fake_provider.fail_next(1, "lost_create")
+
+    image = generate("flux-2-pro")
+
+    (create,) = fake_provider.generation_requests  # followed, not created a second time
+    assert ["cursor=" in r.query for r in fake_provider.predictions_listed] == [False, True]
+    assert [image.request_id] == fake_provider.prediction_ids
+    assert image.data == create.served_image
+
+
+def test_the_lookup_stops_at_the_first_prediction_older_than_the_create(fake_provider, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    settings.PROVIDER_MAX_RETRIES = 0
+    fake_provider.add_account_predictions(250, seconds_ago=3600)  # three pages an hour old
+    fake_provider.hang_seconds = 3
+    fake_provider.fail_next(1, "timeout")  # the create starts nothing
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.TIMEOUT
+    listed = fake_provider.predictions_listed
+    assert len(listed) == FIND_ATTEMPTS  # the first page of each look, never the next ones
+    assert not any("cursor=" in r.query for r in listed)
+
+
+def test_a_long_prediction_list_is_read_a_few_pages_deep_only(fake_provider, settings):
+    settings.PROVIDER_TIMEOUT_SECONDS = 1
+    settings.PROVIDER_MAX_RETRIES = 0
+    fake_provider.hang_seconds = 3
+    fake_provider.latency = 30
+    fake_provider.predictions_during_lost_create = 2000  # ours is twenty pages down
+    fake_provider.fail_next(1, "lost_create")
+
+    with pytest.raises(ProviderError) as caught:
+        generate("flux-2-pro")
+
+    assert caught.value.kind == ErrorKind.TIMEOUT
+    assert len(fake_provider.predictions_listed) == FIND_ATTEMPTS * FIND_PAGES
+
+
 def test_a_lost_create_never_takes_another_candidates_prediction(fake_provider, settings):
     """Recraft has no seed, so two candidates of a job send equal inputs."""
     settings.PROVIDER_TIMEOUT_SECONDS = 1
@@ -74,7 +117,7 @@ def test_a_lost_create_never_takes_another_candidates_prediction(fake_provider, 
         generate("recraft-v3")
 
     assert caught.value.kind == ErrorKind.TIMEOUT
-    assert predictions_listed(fake_provider)
+    assert fake_provider.predictions_listed
     assert caught.value.request_id != first.request_id
     assert cancels(fake_provider) == []
 
