@@ -9,6 +9,7 @@ from django.urls import reverse
 from credits.services import balance_of
 from keyframes.generation import start_generation
 from keyframes.models import Keyframe
+from projects.cut_list import ENTRY_FIELDS, entry_rows
 from projects.models import Cut
 from tests.factories import make_cut, make_project
 
@@ -28,6 +29,14 @@ def entry(html: str, cut: Cut) -> str:
 
 def page(client, cut) -> str:
     return client.get(cut.get_absolute_url()).content.decode()
+
+
+def test_the_rows_read_for_the_cache_are_the_orms_rows_in_storyboard_order(cuts):
+    first, second, third = cuts
+    Cut.objects.filter(pk=first.pk).update(position=9, shot_size="wide", status="generating")
+    project = first.project
+    assert entry_rows(project) == list(project.cuts.values_list(*ENTRY_FIELDS))
+    assert [row[0] for row in entry_rows(project)] == [second.pk, third.pk, first.pk]
 
 
 def test_entries_follow_changes_written_straight_to_the_rows(owner_client, cuts):
