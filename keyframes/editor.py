@@ -4,20 +4,25 @@ from uuid import uuid4
 
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 
 from cutflow.fragments import cached_fragment, request_version
 from keyframes.canvas import canvas_sets, canvas_state
 from keyframes.forms import UploadKeyframeForm
-from keyframes.generate_controls import generation_controls
+from keyframes.generate_controls import GenerationControls, generation_controls
 from projects.models import Cut
 
 CANVAS_TEMPLATE = "keyframes/canvas.html#canvas"
+CONTROLS_TEMPLATE = "keyframes/canvas.html#controls"
+# Stands for the idempotency key in the controls' cached HTML; each page gets its own key.
+KEY_SLOT = f"idempotency-key-{uuid4().hex}"
 
 
 def cut_editor_context(request, cut: Cut) -> dict:
     state = canvas_state(cut=cut)
     has_jobs = bool(state[0])  # every job has candidates
-    return canvas_context(request, cut, state=state) | controls_context(cut, has_jobs=has_jobs)
+    controls = controls_html(request, cut, has_jobs=has_jobs)
+    return canvas_context(request, cut, state=state) | {"controls_html": controls}
 
 
 def canvas_context(
@@ -67,6 +72,35 @@ def render_canvas(request, cut: Cut, upload_form: UploadKeyframeForm) -> tuple[t
     return canvas_version(request, cut, canvas.state), html
 
 
+def controls_html(request, cut: Cut, *, has_jobs: bool) -> SafeString:
+    """The Generate controls as a fresh page shows them (the cut's own model and count, no
+    errors). Their HTML is cached by what they show; the form's key is put in afterwards."""
+    controls = generation_controls(
+        cut=cut, model_key=cut.model, count=cut.candidate_count, has_jobs=has_jobs
+    )
+    version = (cut.pk, controls.version(), request_version(request))
+    html = cached_fragment(
+        "generate-controls", version, lambda: (version, render_controls(request, cut, controls))
+    )
+    return mark_safe(html.replace(KEY_SLOT, new_idempotency_key()))
+
+
+def render_controls(request, cut: Cut, controls: GenerationControls) -> str:
+    context = {
+        "cut": cut,
+        "controls": controls,
+        "generate_errors": {},
+        "idempotency_key": KEY_SLOT,
+        "csrf_token": get_token(request),
+    }
+    return get_template(CONTROLS_TEMPLATE).render(context)
+
+
+def new_idempotency_key() -> str:
+    # A fresh key per rendered form: a double submit of this form starts one job.
+    return uuid4().hex
+
+
 def controls_context(
     cut: Cut,
     *,
@@ -86,6 +120,5 @@ def controls_context(
     return {
         "controls": controls,
         "generate_errors": errors or {},
-        # A fresh key per rendered form: a double submit of this form starts one job.
-        "idempotency_key": uuid4().hex,
+        "idempotency_key": new_idempotency_key(),
     }

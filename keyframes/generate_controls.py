@@ -37,6 +37,32 @@ class GenerationControls:
     problems: dict[str, list[str]]  # why pressing Generate would fail now, by field
     regenerate: bool
 
+    def version(self) -> tuple:
+        """Plain values of everything the controls show: their cached HTML's version."""
+        spec = self.spec
+        options = (
+            (
+                group.tier,
+                tuple(
+                    (each.spec.key, each.choice_label, each.unavailable) for each in group.options
+                ),
+            )
+            for group in self.groups
+        )
+        return (
+            tuple(options),
+            self.default_label,
+            self.model_key,
+            self.count,
+            (spec.key, spec.label, spec.tier, spec.consistency, spec.max_references),
+            self.served_model,
+            self.cost_text,
+            tuple(entry.label for entry in self.dropped),
+            self.negative_ignored,
+            tuple((field, tuple(messages)) for field, messages in self.problems.items()),
+            self.regenerate,
+        )
+
 
 def generation_controls(
     *,
