@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from credits.estimates import estimate
-from credits.models import CreditTransaction
+from credits.models import CreditAccount, CreditTransaction
 from credits.services import InsufficientCredits, adjust_credits, balance_of, credit_purchase
 from keyframes.admin import refund_state
 from keyframes.job_credits import charge_job, refund_image
@@ -130,3 +130,11 @@ def test_the_estimate_multiplies_images_by_their_price():
     cost = estimate(credits_per_image=5, count=4)
 
     assert (cost.total, cost.text) == (20, "4 × 5 = 20 credits")
+
+
+def test_the_balance_is_read_for_that_user_only_and_is_nothing_without_an_account():
+    user, other = make_user(credits=7), make_user(credits=30)
+    assert (balance_of(user=user), balance_of(user=other)) == (7, 30)
+    newcomer = make_user(credits=0)
+    assert not CreditAccount.objects.filter(user=newcomer).exists()
+    assert balance_of(user=newcomer) == 0
