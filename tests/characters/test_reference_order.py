@@ -7,7 +7,7 @@ from characters.models import Variation
 from characters.references import check_references, resolve_references
 from characters.services import set_variation_override
 from keyframes.references import add_additional_reference
-from tests.factories import make_asset, make_cut, png_bytes, upload
+from tests.factories import make_asset, make_cut, make_project, png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +125,13 @@ def test_unknown_mention_is_named_and_refused(cut, cast):
             "Unknown mention: @Mina. Add it as a character or location, or fix the spelling."
         ]
     }
+
+
+def test_a_handle_of_another_project_is_unknown_here(cut):
+    make_asset(project=make_project(owner=cut.project.owner), handle="Mina")
+    assert resolve_references(cut=cut, prompt="@Mina waits").unknown_handles == ["Mina"]
+    make_asset(project=cut.project, handle="Mina")
+    assert resolve_references(cut=cut, prompt="@Mina waits").unknown_handles == []
 
 
 def test_every_unknown_mention_is_named(cut):
