@@ -2,7 +2,17 @@
 shows it: the cut editor page, the text endpoints and keyframes' prompt tools."""
 
 from projects.forms import CutTextForm
-from projects.models import Cut
+from projects.models import Cut, PromptRevision
+
+HISTORY_SHOWN = 5  # the latest prompts the editor offers to restore
+# Read on every view of the cut editor (its version keys the cached text form), so it is a
+# raw statement: the ORM took longer to build the query than the database took to answer.
+HISTORY_SQL = f"""
+    SELECT * FROM {PromptRevision._meta.db_table}
+     WHERE cut_id = %s
+     ORDER BY created_at DESC, id DESC
+     LIMIT {HISTORY_SHOWN}
+"""
 
 
 def initial_text(cut: Cut) -> dict:
@@ -23,5 +33,10 @@ def text_context(cut: Cut) -> dict:
         "project": cut.project,
         "cut": cut,
         "text_form": CutTextForm(initial=initial_text(cut)),
-        "prompt_history": list(cut.prompt_revisions.all()[:5]),
+        "prompt_history": prompt_history(cut),
     }
+
+
+def prompt_history(cut: Cut) -> list[PromptRevision]:
+    """The cut's latest prompts, newest first (PromptRevision's ordering)."""
+    return list(PromptRevision.objects.raw(HISTORY_SQL, [cut.pk]))

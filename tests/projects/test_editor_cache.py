@@ -8,6 +8,7 @@ from django.test import Client
 
 from projects.models import Cut, PromptRevision
 from projects.services import record_prompt
+from projects.text_form import prompt_history
 from tests.factories import make_cut
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,16 @@ def test_a_new_prompt_in_the_history_shows_on_the_next_view(owner_client, cut):
     view(owner_client, cut)
     record_prompt(cut=cut, prompt="An older idea of the door", source=PromptRevision.Source.MANUAL)
     assert "An older idea of the door" in view(owner_client, cut)
+
+
+def test_the_history_offers_the_five_latest_prompts_newest_first(owner_client, cut):
+    for number in range(7):
+        record_prompt(cut=cut, prompt=f"Idea {number}", source=PromptRevision.Source.MANUAL)
+    shown = prompt_history(cut)
+    assert shown == list(cut.prompt_revisions.all()[:5])
+    assert [revision.prompt for revision in shown] == [f"Idea {n}" for n in (6, 5, 4, 3, 2)]
+    html = view(owner_client, cut)
+    assert html.index("Idea 6") < html.index("Idea 2") and "Idea 1" not in html
 
 
 def test_each_session_gets_its_own_form_tokens(user, cut):
