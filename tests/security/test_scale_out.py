@@ -34,7 +34,7 @@ pytestmark = [
 
 CUTS, COUNT, PRICE, CAP = 24, 4, 5, 8
 START_CREDITS = CUTS * COUNT * PRICE
-LATENCY = 0.75  # seconds per image at the fake Replicate
+LATENCY = 0.4  # seconds per image at the fake Replicate
 # Nothing finished for this long (eight images' latency) means the live cluster is done.
 SETTLE_SECONDS = 8 * LATENCY
 
@@ -58,7 +58,7 @@ def wait_for(condition, *, timeout: float, what: str) -> None:
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
 
 
