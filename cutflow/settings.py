@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "credits.context_processors.credit_badge",
+                "projects.context_processors.autosave_timing",
             ],
         },
     }
@@ -297,6 +298,10 @@ PROMPT_MAX_CHARS = int(os.environ.get("PROMPT_MAX_CHARS", "4000"))
 BREAKDOWN_MAX_CHARS = int(os.environ.get("BREAKDOWN_MAX_CHARS", "100000"))
 BREAKDOWN_MAX_CUTS = int(os.environ.get("BREAKDOWN_MAX_CUTS", "200"))
 BREAKDOWN_TIMEOUT_SECONDS = float(os.environ.get("BREAKDOWN_TIMEOUT_SECONDS", "60"))
+
+# --- Editor -------------------------------------------------------------------
+# Autosave (static/js/autosave.js) saves a long burst of typing at least this often.
+AUTOSAVE_MAX_WAIT_MS = int(os.environ.get("AUTOSAVE_MAX_WAIT_MS", "2500"))
 
 # --- Credits and Stripe -------------------------------------------------------
 SIGNUP_GRANT_CREDITS = int(os.environ.get("SIGNUP_GRANT_CREDITS", "20"))

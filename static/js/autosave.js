@@ -10,7 +10,8 @@
   "use strict";
 
   const PAUSE_MS = 500; // a pause this long in typing saves
-  const MAX_WAIT_MS = 2500; // and a long burst of typing saves at least this often
+  // and a long burst of typing saves at least this often (settings.AUTOSAVE_MAX_WAIT_MS)
+  const MAX_WAIT_MS = Number(document.currentScript.dataset.maxWaitMs) || 2500;
   const RETRY_MS = 4000; // after a failed connection
   const FIELDS = ["script", "prompt", "negative_prompt"];
 

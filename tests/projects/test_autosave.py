@@ -86,3 +86,12 @@ def test_a_strangers_autosave_is_a_404(stranger_client, cut):
 
     assert response.status_code == 404
     assert Cut.objects.get(pk=cut.pk).prompt == ""
+
+
+def test_the_editor_tells_autosave_how_often_to_save_a_long_burst(owner_client, cut, settings):
+    default = owner_client.get(cut.get_absolute_url()).content.decode()
+    settings.AUTOSAVE_MAX_WAIT_MS = 1000
+    shortened = owner_client.get(cut.get_absolute_url()).content.decode()
+
+    assert 'js/autosave.js" data-max-wait-ms="2500"' in default
+    assert 'js/autosave.js" data-max-wait-ms="1000"' in shortened
