@@ -132,6 +132,9 @@ else:
     Q_CLUSTER["poll"] = float(os.environ.get("Q_POLL_SECONDS", "0.3"))
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 Q_CLUSTER["sync"] = env_bool("Q_SYNC")
+# A cluster told to stop waits this long for a sentinel that got the signal too to end on its
+# own (cutflow/management/commands/qcluster.py); one still alive then is stopped in order.
+Q_SENTINEL_GRACE_SECONDS = float(os.environ.get("Q_SENTINEL_GRACE_SECONDS", "3"))
 
 # --- Auth (django-allauth, e-mail and password) -------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -110,6 +110,9 @@ def launcher(tmp_path, launcher_options) -> Iterator[Launcher]:
         "DATABASE_URL": database_url(),
         "DEBUG": "1",
         "Q_WORKERS": "1",
+        # The launcher signals the worker's main process alone, whose sentinel is not ending
+        # by itself: waiting for it proves nothing here.
+        "Q_SENTINEL_GRACE_SECONDS": "0.5",
         "CUTFLOW_VAR_DIR": str(tmp_path),
         "CUTFLOW_RUN_MARKER": marker,
     }

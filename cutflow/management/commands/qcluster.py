@@ -11,16 +11,15 @@ their worker are finished and refunded by the reaper, as after any worker death.
 
 import os
 
+from django.conf import settings
 from django_q.cluster import Cluster
 from django_q.management.commands import qcluster
-
-SENTINEL_GRACE_SECONDS = 3
 
 
 class GroupSignalSafeCluster(Cluster):
     def stop(self) -> bool:
         if self.sentinel is not None:
-            self.sentinel.join(timeout=SENTINEL_GRACE_SECONDS)
+            self.sentinel.join(timeout=settings.Q_SENTINEL_GRACE_SECONDS)
             if self.sentinel_has_ended():
                 self.start_event = None
                 self.stop_event = None
