@@ -153,7 +153,7 @@ def test_a_job_survives_its_database_connection_being_cut(
     works. Only this test database's other connections are cut, so nothing else running
     against the shared server is disturbed."""
     user, cut = story
-    fake_provider.latency = 4
+    fake_provider.latency = 2  # the cut comes within a poll (0.2 s) of the calls leaving
     worker_processes.append(start_worker(tmp_path, fake_provider))
     job = start_job(user, cut, "reconnect")
 
