@@ -68,7 +68,7 @@ def test_confirm_for_ten_cuts_answers_before_any_prompt_and_the_worker_generates
     fake_provider, owner, client, settings, capsys
 ):
     # Long enough that prompts written in parallel overlap at the fake: 3 rounds of 4.
-    fake_provider.prompt_latency = 0.75
+    fake_provider.prompt_latency = 0.4
     settings.PROMPT_WRITER_CONCURRENCY = 4
     project = storyboard(owner, cuts=10)
     client.force_login(owner)
