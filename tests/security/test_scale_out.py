@@ -92,7 +92,9 @@ def test_two_clusters_share_a_flight_and_survive_losing_one(fake_provider, tmp_p
         # The launch itself is a worker task (as the web Confirm's is): one cluster starts the jobs.
         wait_for(lambda: GenerationJob.objects.count() == CUTS, timeout=120, what="every cut's job")
 
-        wait_for(lambda: Keyframe.objects.count() >= 24, timeout=300, what="a quarter of it")
+        # Half, not less: the dead cluster's claims hold up to 7 of the 8 slots until the
+        # reaper runs, so the other cluster may finish the rest one image at a time.
+        wait_for(lambda: Keyframe.objects.count() >= CUTS * COUNT // 2, timeout=300, what="half")
         kill(clusters[0])  # one machine dies mid-flight
         history: list = []
         wait_for(lambda: settled(history), timeout=600, what="the other cluster to settle")
