@@ -248,7 +248,8 @@ def _to_srgb(image: Image.Image, *, mode: str) -> Image.Image:
     if image.mode.startswith("I"):
         # 16-bit greyscale (scanned drawings): Pillow's conversion would clip it to white.
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
-    return image.convert(mode)
+    # Pillow copies on a conversion to the same mode; the decoded image is ours to keep.
+    return image if image.mode == mode else image.convert(mode)
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str, str]:
