@@ -211,6 +211,8 @@ def test_credits_follow_each_charge_refund_and_shortfall(
     page.locator(".generate-button").click()
     expect(page.locator("#purchase-dialog")).to_be_visible()
     expect(page.locator(".credits-error")).to_contain_text("This needs 20 credits and you have 10.")
+    # The dialog says the balance the badge says, not the one the page was loaded with.
+    expect(page.locator("#purchase-dialog-balance")).to_have_text("10")
     page.screenshot(path=str(screenshots / "purchase-dialog.png"))
     assert GenerationJob.objects.filter(cut=cut).count() == 3
     assert balance_of(user=user) == 10
