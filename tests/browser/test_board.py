@@ -172,3 +172,20 @@ def test_moving_on_before_a_pick_is_answered_keeps_the_cut_moved_to(signed_in_pa
     second.refresh_from_db()
     assert second.representative_id == second_set[3].pk
     assert page.js_errors == []
+
+
+def test_a_cut_without_a_keyframe_shows_a_placeholder_the_width_of_its_card(
+    signed_in_page, live_server
+):
+    user = make_user()
+    project = make_project(owner=user, title="Wide", aspect_ratio="16:9")
+    make_cut(project=project, script="Nothing generated yet")
+    page = signed_in_page(user)
+    page.goto(live_server.url + project.get_absolute_url())
+
+    card = page.locator(".board-card").first.bounding_box()
+    thumb = page.locator(".board-card .board-thumb").first.bounding_box()
+    expect(page.locator(".board-card .thumb-placeholder")).to_have_text("No keyframe yet")
+    # The card's width less its 1 px borders, and 16:9 tall.
+    assert thumb["width"] == pytest.approx(card["width"] - 2, abs=1)
+    assert thumb["height"] == pytest.approx(thumb["width"] * 9 / 16, abs=1)
