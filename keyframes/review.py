@@ -51,6 +51,10 @@ def review_cuts(project: Project, *, needs_pick_only: bool) -> list[ReviewCut]:
     return [entry for entry in chosen if entry.needs_pick] if needs_pick_only else chosen
 
 
+def project_has_images(project: Project) -> bool:
+    return Keyframe.objects.filter(cut__project=project).exists()
+
+
 def latest_sets(cut_ids: list[int]) -> dict[int, list[Keyframe]]:
     """Each cut's newest keyframes that share the newest one's job (an upload stands alone),
     in slot order."""

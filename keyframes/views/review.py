@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from keyframes import keyframe_actions
 from keyframes.models import Keyframe
-from keyframes.review import review_cuts, review_entry
+from keyframes.review import project_has_images, review_cuts, review_entry
 from projects.access import get_owned_cut, get_owned_project
 
 
@@ -13,10 +13,13 @@ from projects.access import get_owned_cut, get_owned_project
 def review(request, project_id):
     project = get_owned_project(user=request.user, project_id=project_id)
     needs_pick_only = request.GET.get("show") != "all"
+    entries = review_cuts(project, needs_pick_only=needs_pick_only)
     context = {
         "project": project,
-        "entries": review_cuts(project, needs_pick_only=needs_pick_only),
+        "entries": entries,
         "needs_pick_only": needs_pick_only,
+        # An empty list either means every pick is made or that there is nothing yet.
+        "has_images": bool(entries) or project_has_images(project),
     }
     return render(request, "keyframes/review.html", context)
 

@@ -80,6 +80,21 @@ def test_review_lists_the_cuts_that_need_a_pick_with_their_latest_set(owner_clie
     assert everything.count('id="review-cut-') == 3
 
 
+def test_an_empty_review_says_whether_the_picks_are_made_or_nothing_is_generated_yet(
+    owner_client, project
+):
+    cut = make_cut(project=project)
+
+    nothing_yet = review_html(owner_client, project)
+    assert "No cut has images yet" in nothing_yet
+    assert reverse("keyframes:flight_plan", args=[project.pk]) in nothing_yet
+
+    pick(cut, generated_set(cut)[0])
+    all_picked = review_html(owner_client, project)
+    assert "Every cut with images has its keyframe." in all_picked
+    assert "No cut has images yet" not in all_picked
+
+
 def test_picking_in_review_sets_the_representative(owner_client, project):
     cut = make_cut(project=project, prompt="a prompt")
     keyframes = generated_set(cut)
