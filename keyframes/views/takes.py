@@ -19,7 +19,8 @@ PANEL = "keyframes/takes_panel.html"
 def takes_panel(request, cut_id):
     """The whole panel, fetched by the cut editor once the page has loaded."""
     cut = get_owned_cut(user=request.user, cut_id=cut_id)
-    return render(request, PANEL, takes_panel_context(cut))
+    # The heading's count is in this response; the list alone brings its own (see the panel).
+    return render(request, PANEL, takes_panel_context(cut) | {"whole_panel": True})
 
 
 @require_GET

@@ -36,9 +36,11 @@ def test_a_creator_makes_a_local_motion_take_and_plays_it(signed_in_page, live_s
     )
     expect(panel.locator("#id_duration")).to_have_value("3")
     expect(panel.get_by_role("button", name="Start take")).to_contain_text("free")
+    expect(panel.locator("#takes-count")).to_have_text("0")
     panel.get_by_role("button", name="Start take").click()
 
     expect(panel.locator(".take.take-succeeded")).to_have_count(1)
+    expect(panel.locator("#takes-count")).to_have_text("1")  # the heading counts it too
     panel.get_by_role("button", name="Use for this cut").click()
     player = panel.locator(".take-player video")
     expect(player).to_have_attribute("poster", keyframe.image.url)
