@@ -77,3 +77,32 @@ def test_the_editor_on_a_phone_has_no_serious_accessibility_violation(signed_in_
     page.goto(live_server.url + cut.get_absolute_url())
     expect(page.locator(".reference-panel .reference-card")).to_have_count(2)
     assert blocking_violations(page) == []
+
+
+def test_no_page_is_wider_than_a_small_phone(signed_in_page, live_server):
+    """At 320 px nothing may push the page sideways: long labels wrap, wide tables scroll
+    inside their card."""
+    user, project, cut, mina = storyboard_world()
+    page = signed_in_page(user)
+    page.set_viewport_size({"width": 320, "height": 700})
+    urls = [
+        reverse("projects:list"),
+        project.get_absolute_url(),
+        cut.get_absolute_url(),
+        reverse("projects:settings", args=[project.pk]),
+        reverse("projects:export", args=[project.pk]),
+        reverse("characters:assets", args=[project.pk]),
+        reverse("characters:asset", args=[project.pk, mina.pk]),
+        reverse("keyframes:flight_plan", args=[project.pk]),
+        reverse("keyframes:script_import", args=[project.pk]),
+        reverse("keyframes:review", args=[project.pk]) + "?show=all",
+        reverse("credits:history"),
+    ]
+    too_wide = {}
+    for url in urls:
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[url] = width
+    assert too_wide == {}
